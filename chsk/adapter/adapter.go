@@ -1,0 +1,57 @@
+// Package adapter holds gosente's transports: a WebSocket connection and an
+// Ajax long-poll, behind the one small Conn interface the server writes to.
+//
+// The package moves bytes and knows nothing of Sente's semantics: the chsk
+// package decides what to send, when, and to whom.
+package adapter
+
+import (
+	"context"
+	"errors"
+)
+
+// Transport names the kind of connection a client uses.
+type Transport uint8
+
+const (
+	// WebSocket is a long-lived RFC 6455 connection.
+	WebSocket Transport = iota + 1
+	// Ajax is Sente's long-polling fallback: GETs that the server holds until
+	// it has something to say, and POSTs for client events.
+	Ajax
+)
+
+// String returns "ws" or "ajax", Sente's names.
+func (t Transport) String() string {
+	switch t {
+	case WebSocket:
+		return "ws"
+	case Ajax:
+		return "ajax"
+	}
+	return "unknown"
+}
+
+// Conn is where the server writes frames for one client.
+//
+// A WebSocket Conn takes any number of frames. An Ajax Conn is one parked
+// long-poll: it takes exactly one frame, which completes the HTTP response;
+// after that Send returns ErrAnswered.
+type Conn interface {
+	// Transport reports the kind of connection.
+	Transport() Transport
+	// Send writes one packed frame. It returns once the frame is handed to the
+	// network, or with an error; ctx bounds the write.
+	Send(ctx context.Context, frame []byte) error
+	// Done is closed when the connection can take no more frames.
+	Done() <-chan struct{}
+	// Close ends the connection. It never blocks for long.
+	Close() error
+}
+
+var (
+	// ErrAnswered is returned by Send on a long-poll that already has its frame.
+	ErrAnswered = errors.New("adapter: long-poll already answered")
+	// ErrClosed is returned by Send on a connection that has ended.
+	ErrClosed = errors.New("adapter: connection closed")
+)

@@ -1,0 +1,172 @@
+package chsk
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/wire"
+)
+
+// serveAjaxGet answers an Ajax handshake at once, and parks a long-poll until
+// there is a push batch for it or LongPollTimeout passes.
+func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, key, cid string) {
+	c := s.reg.lookup(adapter.Ajax, key, cid)
+	if c == nil || r.Form.Has("handshake?") {
+		// A handshake, or a poll from a client the server forgot: (re)introduce it.
+		if _, rej := s.reg.ensure(adapter.Ajax, uid, key, cid, r); rej != nil {
+			s.reject(w, r, rej)
+			return
+		}
+		hs, err := s.handshakeFrame(r, uid)
+		if err != nil {
+			s.log.Error("chsk: cannot pack the handshake", slog.Any("err", err))
+			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+			return
+		}
+		adapter.WriteFrame(w, s.contentType, http.StatusOK, hs)
+		return
+	}
+	poll := adapter.ParkPoll(w, r, s.contentType)
+	c.attach(poll, nil, r)
+	timer := time.NewTimer(s.cfg.LongPollTimeout)
+	defer timer.Stop()
+	select {
+	case <-poll.Done():
+	case <-timer.C:
+		s.answer(poll, s.timeoutFrame)
+	case <-s.ctx.Done():
+		s.answer(poll, s.timeoutFrame)
+	}
+	c.detach(poll)
+}
+
+// answer sends a frame to a parked poll unless it was answered meanwhile.
+func (s *Server) answer(poll *adapter.Poll, frame []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	_ = poll.Send(ctx, frame)
+}
+
+// servePost runs the POST side: checks, one event, and the reply as the
+// response: the handler's reply, :chsk/timeout when it does not come in
+// time, or :chsk/dummy-cb-200 at once when the client wants none.
+func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		http.Error(w, "Server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.leave()
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxMessageBytes)
+	data, err := postData(r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.reject(w, r, &Rejection{Kind: RejectLimit, Status: http.StatusRequestEntityTooLarge,
+				Body: "Request body too large", Reason: err.Error()})
+			return
+		}
+		s.reject(w, r, &Rejection{Kind: RejectLimit, Status: http.StatusBadRequest, Body: "Bad request", Reason: err.Error()})
+		return
+	}
+	if rej := s.check(r); rej != nil {
+		s.reject(w, r, rej)
+		return
+	}
+	cid := param(r, "client-id")
+	ev, cb, ok := s.unpackEvent(cid, data)
+	if !ok {
+		// Sente 1.21+ answers an unreadable POST with 500 and the reader's message.
+		http.Error(w, "Bad package", http.StatusInternalServerError)
+		return
+	}
+	m := &Message{Event: ev, UID: s.uidFor(r, cid), ClientID: cid, Transport: adapter.Ajax, Request: r}
+	deliver := func() {
+		if cid == "" || len(cid) > maxClientIDLen {
+			// Sente drops events without a client-id, yet still answers the POST.
+			s.log.Debug("chsk: dropped an Ajax event without a usable client-id", slog.String("id", string(ev.ID)))
+			return
+		}
+		s.deliver(m)
+	}
+	if !(wire.Envelope{CB: cb}).HasCB() {
+		adapter.WriteFrame(w, s.contentType, http.StatusOK, s.dummyFrame)
+		_ = http.NewResponseController(w).Flush()
+		deliver()
+		return
+	}
+	rep := &postReply{ch: make(chan []byte, 1)}
+	m.reply = func(v any) error {
+		frame, err := s.cfg.Packer.Pack(nil, v, nil)
+		if err != nil {
+			return err
+		}
+		return rep.put(frame)
+	}
+	timer := time.NewTimer(s.cfg.LongPollTimeout)
+	defer timer.Stop()
+	deliver()
+	var frame []byte
+	select {
+	case frame = <-rep.ch:
+	case <-timer.C:
+	case <-s.ctx.Done():
+	case <-r.Context().Done():
+	}
+	rep.close()
+	if frame == nil {
+		frame = s.timeoutFrame
+	}
+	adapter.WriteFrame(w, s.contentType, http.StatusOK, frame)
+}
+
+// ErrReplyTooLate is returned by Message.Reply for an Ajax event whose POST
+// was already answered with :chsk/timeout.
+var ErrReplyTooLate = errors.New("chsk: the Ajax request was answered already (timeout)")
+
+// postReply carries an Ajax reply from the handler to the waiting POST.
+type postReply struct {
+	mu     sync.Mutex
+	ch     chan []byte
+	closed bool
+}
+
+func (p *postReply) put(frame []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrReplyTooLate
+	}
+	p.ch <- frame // buffered, and Message.Reply lets only one call through
+	return nil
+}
+
+func (p *postReply) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+}
+
+// postData returns the packed envelope of an Ajax POST: the ppstr form field,
+// or the raw body of a binary POST (binary?=true).
+func postData(r *http.Request) ([]byte, error) {
+	if r.URL.Query().Has("binary?") {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.ParseForm(); err != nil { // the query only, for client-id
+			return nil, err
+		}
+		return b, nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	return []byte(r.Form.Get("ppstr")), nil
+}

@@ -1,0 +1,223 @@
+package chsk
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/wire"
+)
+
+// client is the server's state for one (transport, uid, client-id): a browser
+// tab. It outlives single sockets and polls by the close grace period, and
+// holds the frames and pushes waiting for its next connection, in order.
+type client struct {
+	srv    *Server
+	kind   adapter.Transport
+	uid    any
+	uidKey string
+	cid    string
+
+	mu       sync.Mutex
+	req      *http.Request // latest connecting request
+	conn     adapter.Conn  // current socket or parked poll; nil between them
+	sock     *socket       // WebSocket state while conn is a socket
+	out      [][]byte      // frames to write before pushes (WS replies, pings)
+	pending  []wire.Raw    // pushed events not yet sent
+	flushT   *time.Timer   // armed while a batching window is open
+	graceT   *time.Timer   // armed while conn is nil
+	gen      uint64        // bumped on every attach and detach
+	writing  bool          // a goroutine is draining the queues
+	removed  bool          // no longer in the registry
+	slowDrop bool          // disconnected for falling behind
+}
+
+var errSlowClient = errors.New("chsk: client fell too far behind")
+
+// window is the batching window of the client's transport.
+func (c *client) window() time.Duration {
+	if c.kind == adapter.WebSocket {
+		return c.srv.cfg.SendBufferWS
+	}
+	return c.srv.cfg.SendBufferAjax
+}
+
+// push queues one printed event for the next batch.
+func (c *client) push(ev wire.Raw) {
+	c.mu.Lock()
+	if c.removed {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.pending)+len(c.out) >= c.srv.cfg.MaxQueue {
+		c.dropSlowLocked()
+		return
+	}
+	c.pending = append(c.pending, ev)
+	if c.flushT != nil {
+		c.mu.Unlock()
+		return
+	}
+	if w := c.window(); w > 0 {
+		c.flushT = time.AfterFunc(w, c.flush)
+		c.mu.Unlock()
+		return
+	}
+	c.drainLocked()
+}
+
+// send queues a frame for the current socket (replies, pongs, pings).
+func (c *client) send(frame []byte) error {
+	c.mu.Lock()
+	if c.removed {
+		c.mu.Unlock()
+		return adapter.ErrClosed
+	}
+	if len(c.pending)+len(c.out) >= c.srv.cfg.MaxQueue {
+		c.dropSlowLocked()
+		return errSlowClient
+	}
+	c.out = append(c.out, frame)
+	c.drainLocked()
+	return nil
+}
+
+// flush ends the batching window.
+func (c *client) flush() {
+	c.mu.Lock()
+	c.flushT = nil
+	c.drainLocked()
+}
+
+// drainLocked writes queued frames, then pending pushes as one batch, to the
+// current connection. Only one goroutine drains at a time; others just queue.
+// It is called with c.mu held and returns with it released.
+func (c *client) drainLocked() {
+	if c.writing {
+		c.mu.Unlock()
+		return
+	}
+	c.writing = true
+	for c.conn != nil {
+		conn, sock := c.conn, c.sock
+		var frame []byte
+		batch := 0
+		switch {
+		case len(c.out) > 0:
+			frame = c.out[0]
+		case len(c.pending) > 0 && c.flushT == nil:
+			frame = wire.AppendBatch(nil, c.srv.format, c.pending)
+			batch = len(c.pending)
+		}
+		if frame == nil {
+			break
+		}
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
+		err := conn.Send(ctx, frame)
+		cancel()
+		c.mu.Lock()
+		if err != nil {
+			if errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
+				c.detachLocked(conn) // the poll ended meanwhile; keep the frame
+				continue
+			}
+			c.srv.log.Debug("chsk: write failed", slog.String("client-id", c.cid), slog.Any("err", err))
+			_ = conn.Close()
+			c.detachLocked(conn)
+			break
+		}
+		if batch > 0 {
+			clear(c.pending[:batch])
+			c.pending = c.pending[batch:]
+			if sock != nil {
+				sock.active()
+			}
+		} else {
+			c.out[0] = nil
+			c.out = c.out[1:]
+		}
+		if conn.Transport() == adapter.Ajax {
+			c.detachLocked(conn) // a poll takes one frame
+		}
+	}
+	c.writing = false
+	c.mu.Unlock()
+}
+
+// attach makes conn the client's connection and sends what waited for it.
+func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request) {
+	c.mu.Lock()
+	if old := c.conn; old != nil && old != conn {
+		if c.kind == adapter.Ajax {
+			// A newer poll replaces an older one: release the older at once.
+			ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
+			_ = old.Send(ctx, c.srv.timeoutFrame)
+			cancel()
+		} else {
+			_ = old.Close()
+		}
+	}
+	c.conn, c.sock, c.req = conn, sock, r
+	c.slowDrop = false
+	c.gen++
+	if c.graceT != nil {
+		c.graceT.Stop()
+		c.graceT = nil
+	}
+	c.drainLocked()
+}
+
+// detach forgets conn if it is still the client's connection and starts the
+// close grace period.
+func (c *client) detach(conn adapter.Conn) {
+	c.mu.Lock()
+	c.detachLocked(conn)
+	c.mu.Unlock()
+}
+
+func (c *client) detachLocked(conn adapter.Conn) {
+	if c.conn != conn || c.removed {
+		return
+	}
+	c.conn, c.sock = nil, nil
+	c.startGraceLocked()
+}
+
+// startGraceLocked starts the close grace period: unless a connection
+// attaches before it ends, the client is forgotten.
+func (c *client) startGraceLocked() {
+	c.gen++
+	gen := c.gen
+	grace := c.srv.cfg.CloseGraceWS
+	if c.kind == adapter.Ajax {
+		grace = c.srv.cfg.CloseGraceAjax
+	}
+	c.graceT = c.srv.afterFunc(grace, func() { c.srv.reg.expire(c, gen) })
+}
+
+// dropSlowLocked disconnects a client that fell behind: its queues are
+// dropped and its connection closed (uncleanly, so that Sente clients of every
+// version reconnect). It is called with c.mu held and releases it.
+func (c *client) dropSlowLocked() {
+	conn := c.conn
+	clear(c.pending)
+	clear(c.out)
+	c.pending, c.out = nil, nil
+	if c.slowDrop {
+		c.mu.Unlock() // dropped already; its connection is on its way out
+		return
+	}
+	c.slowDrop = true
+	c.mu.Unlock()
+	c.srv.stats.slowDisconnects.Add(1)
+	c.srv.log.Warn("chsk: disconnecting a client that does not keep up",
+		slog.String("client-id", c.cid), slog.String("transport", c.kind.String()))
+	if conn != nil {
+		_ = conn.Close()
+	}
+}

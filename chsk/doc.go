@@ -1,0 +1,34 @@
+// Package chsk is a Sente channel-socket server for net/http: the Go side of
+// a ClojureScript app that uses Sente (make-channel-socket-client!), or of any
+// client that speaks Sente's protocol.
+//
+// Mount a Server on one path for GET and POST. It upgrades WebSockets, serves
+// Ajax long-polling to clients that cannot use them, checks the CSRF token and
+// the origin of every request, and delivers each client event to a Handler,
+// usually a Router:
+//
+//	router := chsk.NewRouter()
+//	router.HandleFunc("my-app/save", func(m *chsk.Message) {
+//		m.Reply(wire.NewMap(wire.Keyword("ok"), true))
+//	})
+//	srv, _ := chsk.New(&chsk.Options{
+//		Handler:   router,
+//		UserID:    func(r *http.Request, clientID string) any { return userOf(r) },
+//		CSRFToken: func(r *http.Request) string { return tokenOf(r) },
+//	})
+//	mux.Handle("/chsk", srv)
+//
+// Server pushes go to users (Send), one client of a user (SendClient) or
+// everybody (Broadcast); each client receives them in order, batched like
+// Sente does.
+//
+// # Compatibility
+//
+// The server writes the unprefixed envelope every Sente client from 1.17 to
+// 1.22 reads, reads every envelope any of them writes, answers 1.18+ client
+// pings with "pong", and never times out a 1.17 client that cannot answer
+// server pings. Options mirror Sente's server options and default to its
+// values; where gosente deliberately differs (per-client FIFO delivery,
+// pushes that wait for a reconnecting client, bounded queues) the field
+// documentation says so.
+package chsk

@@ -1,0 +1,183 @@
+package chsk
+
+import (
+	"net/http"
+	"sync"
+
+	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/wire"
+)
+
+// ConnectedUIDs is a snapshot of the users with at least one client connected
+// (Sente's connected-uids): over WebSocket, over Ajax, and over either.
+type ConnectedUIDs struct {
+	WS, Ajax, Any []any
+}
+
+// UIDChange reports that a uid's connection state changed: whether it now
+// has WebSocket clients, Ajax clients, neither or both.
+type UIDChange struct {
+	UID      any
+	WS, Ajax bool
+}
+
+// registry maps uids to their clients. Lock order: registry.mu, then client.mu.
+type registry struct {
+	srv  *Server
+	mu   sync.Mutex
+	uids map[string]*uidEntry
+}
+
+type uidEntry struct {
+	uid  any
+	ws   map[string]*client
+	ajax map[string]*client
+}
+
+func (e *uidEntry) clients(kind adapter.Transport) map[string]*client {
+	if kind == adapter.WebSocket {
+		return e.ws
+	}
+	return e.ajax
+}
+
+// lookup returns the client for (kind, uid, cid), or nil.
+func (g *registry) lookup(kind adapter.Transport, uidKey, cid string) *client {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e := g.uids[uidKey]; e != nil {
+		return e.clients(kind)[cid]
+	}
+	return nil
+}
+
+// ensure returns the client for (kind, uid, cid), creating it when needed.
+// It emits :chsk/uidport-open when the uid had no client before. A nil client
+// with a Rejection means MaxClientsPerUID is reached.
+func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r *http.Request) (*client, *Rejection) {
+	g.mu.Lock()
+	e := g.uids[uidKey]
+	opened := e == nil
+	if opened {
+		e = &uidEntry{uid: uid, ws: make(map[string]*client), ajax: make(map[string]*client)}
+		g.uids[uidKey] = e
+	}
+	c := e.clients(kind)[cid]
+	if c != nil {
+		g.mu.Unlock()
+		return c, nil
+	}
+	if max := g.srv.cfg.MaxClientsPerUID; max > 0 && len(e.ws)+len(e.ajax) >= max {
+		g.mu.Unlock()
+		return nil, &Rejection{Kind: RejectLimit, Status: http.StatusTooManyRequests,
+			Body: "Too many connections", Reason: "the user has MaxClientsPerUID clients connected already"}
+	}
+	c = &client{srv: g.srv, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: r}
+	c.mu.Lock()
+	c.startGraceLocked() // until a connection attaches
+	c.mu.Unlock()
+	e.clients(kind)[cid] = c
+	change := UIDChange{UID: uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
+	newKind := len(e.clients(kind)) == 1
+	g.mu.Unlock()
+	if newKind {
+		g.srv.uidChanged(change)
+	}
+	if opened {
+		g.srv.deliver(&Message{Event: wire.Event{ID: wire.EvUidportOpen, Data: uid}, UID: uid,
+			ClientID: cid, Transport: kind, Request: r})
+	}
+	return c, nil
+}
+
+// expire removes c when its grace period (generation gen) ran out without a
+// new connection, and emits :chsk/uidport-close when it was the uid's last.
+func (g *registry) expire(c *client, gen uint64) {
+	g.mu.Lock()
+	c.mu.Lock()
+	if c.gen != gen || c.conn != nil || c.removed {
+		c.mu.Unlock()
+		g.mu.Unlock()
+		return
+	}
+	c.removed = true
+	c.graceT = nil
+	if c.flushT != nil {
+		c.flushT.Stop()
+		c.flushT = nil
+	}
+	clear(c.pending)
+	c.pending, c.out = nil, nil
+	req := c.req
+	c.mu.Unlock()
+	e := g.uids[c.uidKey]
+	if e == nil || e.clients(c.kind)[c.cid] != c {
+		g.mu.Unlock()
+		return
+	}
+	delete(e.clients(c.kind), c.cid)
+	closed := len(e.ws) == 0 && len(e.ajax) == 0
+	if closed {
+		delete(g.uids, c.uidKey)
+	}
+	change := UIDChange{UID: c.uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
+	lostKind := len(e.clients(c.kind)) == 0
+	g.mu.Unlock()
+	if lostKind {
+		g.srv.uidChanged(change)
+	}
+	if closed {
+		g.srv.deliver(&Message{Event: wire.Event{ID: wire.EvUidportClose, Data: c.uid}, UID: c.uid,
+			ClientID: c.cid, Transport: c.kind, Request: req})
+	}
+}
+
+// targets returns the clients a publication goes to.
+func (g *registry) targets(p Publication) []*client {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []*client
+	add := func(e *uidEntry) {
+		for _, m := range [2]map[string]*client{e.ws, e.ajax} {
+			if p.ClientID != "" {
+				if c := m[p.ClientID]; c != nil {
+					out = append(out, c)
+				}
+				continue
+			}
+			for _, c := range m {
+				out = append(out, c)
+			}
+		}
+	}
+	if p.All {
+		for _, e := range g.uids {
+			add(e)
+		}
+	} else if e := g.uids[p.UID]; e != nil {
+		add(e)
+	}
+	return out
+}
+
+// snapshot returns the connected uids.
+func (g *registry) snapshot() ConnectedUIDs {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var s ConnectedUIDs
+	for _, e := range g.uids {
+		if len(e.ws) > 0 {
+			s.WS = append(s.WS, e.uid)
+		}
+		if len(e.ajax) > 0 {
+			s.Ajax = append(s.Ajax, e.uid)
+		}
+		s.Any = append(s.Any, e.uid)
+	}
+	return s
+}
+
+// all returns every client, for Shutdown.
+func (g *registry) all() []*client {
+	return g.targets(Publication{All: true})
+}

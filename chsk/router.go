@@ -1,0 +1,69 @@
+package chsk
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/gosente/gosente/chsk/wire"
+)
+
+// Router dispatches events to handlers by event id, like Sente's
+// start-server-chsk-router! with a multimethod on :id. Events without a
+// handler go to the default handler, which by default ignores them.
+// A Router is safe for concurrent use.
+type Router struct {
+	mu       sync.RWMutex
+	handlers map[wire.Keyword]Handler
+	fallback Handler
+	// OnPanic is called when a handler panics; the panic is recovered so
+	// that one bad event cannot end a connection. Nil logs it.
+	OnPanic func(m *Message, v any)
+}
+
+// NewRouter returns an empty Router.
+func NewRouter() *Router { return &Router{handlers: make(map[wire.Keyword]Handler)} }
+
+// Handle registers h for events with the given id, e.g. "my-app/save".
+func (rt *Router) Handle(id wire.Keyword, h Handler) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.handlers == nil {
+		rt.handlers = make(map[wire.Keyword]Handler)
+	}
+	rt.handlers[id] = h
+}
+
+// HandleFunc registers f for events with the given id.
+func (rt *Router) HandleFunc(id wire.Keyword, f func(m *Message)) { rt.Handle(id, HandlerFunc(f)) }
+
+// Default sets the handler for events no other handler takes.
+func (rt *Router) Default(h Handler) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.fallback = h
+}
+
+// ServeEvent dispatches m.
+func (rt *Router) ServeEvent(m *Message) {
+	rt.mu.RLock()
+	h, ok := rt.handlers[m.Event.ID]
+	if !ok {
+		h = rt.fallback
+	}
+	onPanic := rt.OnPanic
+	rt.mu.RUnlock()
+	if h == nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if onPanic != nil {
+				onPanic(m, v)
+				return
+			}
+			slog.Error("chsk: event handler panicked", "id", string(m.Event.ID), "panic", fmt.Sprint(v))
+		}
+	}()
+	h.ServeEvent(m)
+}

@@ -1,0 +1,206 @@
+package chsk
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/wire"
+)
+
+var isWebSocket = adapter.IsWebSocketUpgrade
+
+// serveWebSocket upgrades r, sends the handshake, and reads events until the
+// socket ends. It runs on the request's goroutine for the socket's lifetime.
+func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any, key, cid string) {
+	c, rej := s.reg.ensure(adapter.WebSocket, uid, key, cid, r)
+	if rej != nil {
+		s.reject(w, r, rej)
+		return
+	}
+	hs, err := s.handshakeFrame(r, uid)
+	if err != nil {
+		s.log.Error("chsk: cannot pack the handshake", slog.Any("err", err))
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	ws, err := adapter.AcceptWebSocket(w, r, adapter.WSOptions{
+		ReadLimit: s.cfg.MaxMessageBytes,
+		Binary:    s.cfg.Packer.Binary(),
+	})
+	if err != nil {
+		s.log.Debug("chsk: WebSocket upgrade failed", slog.Any("err", err))
+		return
+	}
+	defer ws.Close()
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.WriteTimeout)
+	err = ws.Send(ctx, hs) // the handshake is always the first frame
+	cancel()
+	if err != nil {
+		return
+	}
+	sock := &socket{srv: s, c: c, ws: ws}
+	sock.active()
+	c.attach(ws, sock, r)
+	sock.start()
+	defer func() {
+		sock.stop()
+		c.detach(ws)
+	}()
+	for {
+		data, binary, err := ws.Read(s.ctx)
+		if err != nil {
+			return
+		}
+		sock.active()
+		s.handleFrame(c, sock, r, data, binary)
+	}
+}
+
+// handleFrame delivers one client frame: Sente's own pings and pongs are
+// handled here, everything else goes to the Handler.
+func (s *Server) handleFrame(c *client, sock *socket, r *http.Request, data []byte, binary bool) {
+	if binary && !s.cfg.Packer.Binary() {
+		// A text packer cannot read binary frames; real servers drop them.
+		if s.cfg.BadPackage == wire.BadPackageDrop || !utf8.Valid(data) {
+			s.log.Debug("chsk: dropped a binary frame", slog.String("client-id", c.cid))
+			return
+		}
+		s.deliver(&Message{Event: wire.BadPackage(string(data)), UID: c.uid, ClientID: c.cid,
+			Transport: adapter.WebSocket, Request: r})
+		return
+	}
+	ev, cb, ok := s.unpackEvent(c.cid, data)
+	if !ok {
+		return
+	}
+	switch ev.ID {
+	case wire.EvWsPing:
+		if (wire.Envelope{CB: cb}).HasCB() {
+			// Sente 1.18+ clients expect "pong" to their ping, or they reconnect.
+			if frame, err := s.cfg.Packer.Pack(nil, "pong", cb); err == nil {
+				_ = c.send(frame)
+			}
+			cb = nil
+		}
+	case wire.EvWsPong:
+		sock.ponged.Store(true)
+	}
+	m := &Message{Event: ev, UID: c.uid, ClientID: c.cid, Transport: adapter.WebSocket, Request: r}
+	if (wire.Envelope{CB: cb}).HasCB() {
+		m.reply = func(v any) error {
+			frame, err := s.cfg.Packer.Pack(nil, v, cb)
+			if err != nil {
+				return err
+			}
+			return c.send(frame)
+		}
+	}
+	s.deliver(m)
+}
+
+// unpackEvent reads a client frame into the event a handler sees, following
+// Options.BadPackage for frames it cannot read.
+func (s *Server) unpackEvent(cid string, data []byte) (wire.Event, any, bool) {
+	var (
+		ev  wire.Event
+		cb  any
+		ok  bool
+		err error
+	)
+	if s.edn != nil {
+		ev, cb, ok, err = wire.ServerEvent(data, s.cfg.BadPackage, &s.edn.Limits)
+	} else {
+		var env wire.Envelope
+		if env, err = s.cfg.Packer.Unpack(data); err == nil {
+			ev, cb, ok = wire.AsEvent(env.Payload), env.CB, true
+		} else if s.cfg.BadPackage != wire.BadPackageDrop {
+			ev, ok = wire.BadPackage(""), true
+		}
+	}
+	if err != nil {
+		s.log.Debug("chsk: unreadable frame", slog.String("client-id", cid), slog.Any("err", err))
+	}
+	return ev, cb, ok
+}
+
+// socket is the keep-alive state of one WebSocket.
+type socket struct {
+	srv *Server
+	c   *client
+	ws  *adapter.WS
+
+	lastActive atomic.Int64 // unix nanoseconds of the last client frame or push
+	ponged     atomic.Bool  // the client answered a ping: it is Sente 1.19+
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	seen    int64 // lastActive as of the previous tick
+	pingAt  int64 // when an unanswered ping went out, in ping-timeout mode
+	stopped bool
+}
+
+func (k *socket) active() { k.lastActive.Store(time.Now().UnixNano()) }
+
+func (k *socket) start() {
+	if k.srv.cfg.KeepAlive < 0 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.seen = k.lastActive.Load()
+	k.timer = k.srv.afterFunc(k.srv.cfg.KeepAlive, k.tick)
+}
+
+func (k *socket) stop() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.stopped = true
+	if k.timer != nil {
+		k.timer.Stop()
+	}
+}
+
+// tick runs Sente's keep-alive: after a quiet KeepAlive period it sends
+// :chsk/ws-ping. For clients known to answer pings it closes the socket when
+// PingTimeout passes without any message after the ping.
+func (k *socket) tick() {
+	k.mu.Lock()
+	if k.stopped {
+		k.mu.Unlock()
+		return
+	}
+	cfg := &k.srv.cfg
+	last := k.lastActive.Load()
+	if k.pingAt != 0 {
+		if last <= k.pingAt {
+			k.stopped = true
+			k.mu.Unlock()
+			k.srv.log.Debug("chsk: closing a socket that did not answer a ping", slog.String("client-id", k.c.cid))
+			_ = k.ws.CloseClean("")
+			return
+		}
+		k.pingAt = 0
+	}
+	if last != k.seen {
+		k.seen = last
+		k.timer.Reset(cfg.KeepAlive)
+		k.mu.Unlock()
+		return
+	}
+	next := cfg.KeepAlive
+	if k.ponged.Load() && cfg.PingTimeout > 0 {
+		k.pingAt = time.Now().UnixNano()
+		next = cfg.PingTimeout
+	}
+	k.timer.Reset(next)
+	k.mu.Unlock()
+	if frame, err := cfg.Packer.Pack(nil, wire.EvWsPing, nil); err == nil {
+		_ = k.c.send(frame)
+	}
+}
