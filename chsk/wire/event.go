@@ -162,7 +162,8 @@ func ParseBatch(payload any) ([]Event, error) {
 }
 
 // BadPackageMode selects how a server reports frames it cannot read
-// (PROTOCOL §3.6). The zero value is the recommended BadPackageEvent.
+// (PROTOCOL §3.6). The zero value is the recommended BadPackageEvent; values
+// other than the constants below act like it.
 type BadPackageMode uint8
 
 const (
@@ -248,7 +249,8 @@ func ServerEvent(data []byte, mode BadPackageMode, opts *ReadOptions) (ev Event,
 }
 
 // splitChars returns the first two characters of s, as Clojure's sequential
-// destructuring of a string sees them.
+// destructuring of a string sees them. It counts code points where Java
+// counts UTF-16 units, which differs only beyond the Basic Multilingual Plane.
 func splitChars(s string) []any {
 	var cs []any
 	for _, r := range s {

@@ -56,3 +56,14 @@ func TestEDNPackerLimits(t *testing.T) {
 		t.Errorf("MaxDepth 5: err = %v, want a BadPackageError wrapping a LimitError", err)
 	}
 }
+
+// The EDN packer adds no allocation to Unpack: its Limits do not escape.
+func TestEDNPackerUnpackAllocs(t *testing.T) {
+	data := []byte(smallEDN)
+	p := EDN{Limits: ReadOptions{MaxDepth: 64}}
+	direct := testing.AllocsPerRun(100, func() { _, _ = Unpack(data, &ReadOptions{MaxDepth: 64}) })
+	packer := testing.AllocsPerRun(100, func() { _, _ = p.Unpack(data) })
+	if packer > direct {
+		t.Errorf("EDN.Unpack allocates %v times, Unpack %v", packer, direct)
+	}
+}

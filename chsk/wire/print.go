@@ -443,9 +443,6 @@ func appendSet(dst []byte, s *Set, depth int) ([]byte, error) {
 }
 
 func appendEvent(dst []byte, ev Event, depth int) ([]byte, error) {
-	if ev.ID.Namespace() == "" {
-		return dst, unsupported(reflect.TypeFor[Event](), "event id :"+quoteShort(string(ev.ID))+" is not a namespaced keyword")
-	}
 	if depth >= printMaxDepth {
 		return dst, tooDeep(reflect.TypeFor[Event]())
 	}
@@ -453,6 +450,9 @@ func appendEvent(dst []byte, ev Event, depth int) ([]byte, error) {
 	var err error
 	if dst, err = appendKeyword(dst, ev.ID); err != nil {
 		return dst, withIndex(err, 0)
+	}
+	if !hasNamespace(string(ev.ID)) {
+		return dst, unsupported(reflect.TypeFor[Event](), "event id :"+quoteShort(string(ev.ID))+" is not a namespaced keyword")
 	}
 	if ev.Data != nil {
 		dst = append(dst, ' ')

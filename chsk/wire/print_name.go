@@ -14,9 +14,10 @@ const (
 	nameStart = 1 << iota // may start a name part
 	nameInner             // may appear after the first character
 	nameDigit             // a digit: inner only, and not right after a leading + - .
+	nameFast              // inner, and never needs a closer look (all but ':')
 )
 
-var nameClass = func() (t [utf8.RuneSelf]uint8) {
+var nameClass = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c] = nameStart | nameInner
 		t[c-'a'+'A'] = nameStart | nameInner
@@ -28,6 +29,11 @@ var nameClass = func() (t [utf8.RuneSelf]uint8) {
 		t[c] = nameStart | nameInner
 	}
 	t['#'] = nameInner
+	for c := range t {
+		if t[c]&nameInner != 0 {
+			t[c] |= nameFast
+		}
+	}
 	t[':'] = nameInner
 	return t
 }()
@@ -39,6 +45,46 @@ var nameClass = func() (t [utf8.RuneSelf]uint8) {
 // no "::" and no trailing colon, no whitespace, delimiters, quotes or control
 // characters. Non-ASCII letters, digits, marks and symbols are allowed.
 func checkName(s string, keyword bool) string {
+	// One pass over plain ASCII names accepts the common case; anything it
+	// is unsure of goes to checkNameSlow, which also says what is wrong.
+	n := len(s)
+	slash := -1
+	for i := 0; i < n; i++ {
+		c := s[i]
+		if nameClass[c]&nameFast != 0 {
+			continue
+		}
+		if c == '/' && slash < 0 {
+			slash = i
+			continue
+		}
+		return checkNameSlow(s, keyword)
+	}
+	if n == 0 || !partStartOK(s, 0) || slash >= 0 && (slash == n-1 || !partStartOK(s, slash+1)) || !keyword && n <= 5 {
+		return checkNameSlow(s, keyword)
+	}
+	return ""
+}
+
+// partStartOK reports whether s[i] may start a namespace or name.
+func partStartOK(s string, i int) bool {
+	c := s[i]
+	return nameClass[c]&nameStart != 0 &&
+		!((c == '+' || c == '-' || c == '.') && i+1 < len(s) && nameClass[s[i+1]]&nameDigit != 0)
+}
+
+// hasNamespace reports whether the keyword text s has a slash, for names
+// checkName accepted (a loop beats strings.IndexByte on short names).
+func hasNamespace(s string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+func checkNameSlow(s string, keyword bool) string {
 	if s == "" {
 		return "is empty"
 	}

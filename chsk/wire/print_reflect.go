@@ -546,7 +546,7 @@ func hasOption(opts, want string) bool {
 }
 
 // kebab turns a Go field name into a keyword name: UserID → user-id,
-// HTTPServer → http-server, Msg → msg.
+// HTTPServer → http-server, Msg → msg, URLs → urls.
 func kebab(s string) string {
 	rs := []rune(s)
 	var b strings.Builder
@@ -559,11 +559,17 @@ func kebab(s string) string {
 		if i > 0 {
 			prev := rs[i-1]
 			if unicode.IsLower(prev) || unicode.IsDigit(prev) ||
-				unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) {
+				unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) && !pluralS(rs, i+1) {
 				b.WriteByte('-')
 			}
 		}
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// pluralS reports a lone s at i that ends a word, the plural of an acronym
+// (URLs, IDs).
+func pluralS(rs []rune, i int) bool {
+	return rs[i] == 's' && (i+1 == len(rs) || !unicode.IsLower(rs[i+1]))
 }

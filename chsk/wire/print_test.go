@@ -6,8 +6,11 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -314,6 +317,41 @@ func TestAppendFloat(t *testing.T) {
 	}
 }
 
+// TestAppendFloatProperties checks random floats: the text reads back as the
+// same value and has Java's shape for its magnitude.
+func TestAppendFloatProperties(t *testing.T) {
+	plain := regexp.MustCompile(`^-?(0|[1-9][0-9]*)\.[0-9]+$`)
+	sci := regexp.MustCompile(`^-?[1-9]\.[0-9]+E-?[1-9][0-9]*$`)
+	r := rand.New(rand.NewPCG(7, 11))
+	var buf []byte
+	for i := range 200000 {
+		bits := 64
+		f := math.Float64frombits(r.Uint64())
+		switch i % 4 {
+		case 1:
+			f = float64(r.IntN(1e6)) * math.Pow10(r.IntN(24)-12)
+		case 2:
+			bits = 32
+			f = float64(math.Float32frombits(r.Uint32()))
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		buf = appendFloat(buf[:0], f, bits)
+		back, err := strconv.ParseFloat(string(buf), bits)
+		if err != nil || back != f || math.Signbit(back) != math.Signbit(f) {
+			t.Fatalf("appendFloat(%v, %d) = %s, reads back as %v, %v", f, bits, buf, back, err)
+		}
+		want := sci
+		if a := math.Abs(f); a == 0 || 1e-3 <= a && a < 1e7 {
+			want = plain
+		}
+		if !want.Match(buf) {
+			t.Fatalf("appendFloat(%v, %d) = %s, want it to match %s", f, bits, buf, want)
+		}
+	}
+}
+
 func TestAppendString(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"\"\\\n\t\r\f\b", `"\"\\\n\t\r\f\b"`},
@@ -381,7 +419,7 @@ func isUnsupported(err error) bool {
 func TestAppendKeywordSymbol(t *testing.T) {
 	goodKeywords := []string{
 		"a", "a1", "ab/c", "my.app/ev", "x?", "x!", "*earmuffs*", "a-b_c", "<=>", "$%&", "+", "-", ".", "..",
-		"+a", "-a", ".a", "a#", "a:b", "é", "ns/é", "λ/x", "a→b", "ns/+", "ns/-x", "A/B", "_",
+		"+a", "-a", ".a", "a#", "a:b", "é", "ns/é", "λ/x", "a→b", "ns/+", "ns/-x", "A/B", "_", "+é", "-λ/.é",
 	}
 	for _, k := range goodKeywords {
 		got, err := Marshal(Keyword(k))
@@ -410,6 +448,32 @@ func TestAppendKeywordSymbol(t *testing.T) {
 	for _, s := range badSymbols {
 		if _, err := Marshal(Symbol(s)); !isUnsupported(err) {
 			t.Errorf("Marshal(Symbol %q) error = %v, want *UnsupportedValueError", s, err)
+		}
+	}
+}
+
+// TestCheckNameFastPath checks that the one-pass ASCII check of checkName
+// accepts exactly what the careful checkNameSlow accepts.
+func TestCheckNameFastPath(t *testing.T) {
+	var names []string
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		names = append(names, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range []string{"a", "1", "+", "-", ".", ":", "/", "#", "'", "_", " ", "é", "\x00", "n"} {
+			gen(prefix+c, n-1)
+		}
+	}
+	gen("", 4)
+	names = append(names, "nil", "true", "false", "nil/a", "a/nil", "/", "//")
+	for _, s := range names {
+		for _, kw := range []bool{true, false} {
+			fast, slow := checkName(s, kw) == "", checkNameSlow(s, kw) == ""
+			if fast != slow {
+				t.Errorf("checkName(%q, keyword %v): fast path says %v, slow path %v", s, kw, fast, slow)
+			}
 		}
 	}
 }
@@ -684,4 +748,223 @@ func TestAppendConcurrentTypes(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+type chatMsg struct {
+	Msg    string `edn:"msg"`
+	Room   int
+	TS     int64 `edn:"ts"`
+	UserID string
+	Note   string `edn:",omitempty"`
+	Secret string `edn:"-"`
+	Dash   string `edn:"-,"` // named "-", as in encoding/json
+	Ns     bool   `edn:"my.app/flag"`
+	inner  int
+}
+
+type embedA struct {
+	A    int
+	Both int
+	Deep string
+}
+
+type EmbedB struct {
+	B    int
+	Both int
+}
+
+type embedB struct{ Hidden int }
+
+type embedTagged struct {
+	Deep string `edn:"deep"`
+}
+
+type withEmbedded struct {
+	embedA
+	*EmbedB
+	embedTagged
+	Own int
+}
+
+type withUnexportedPtr struct {
+	*embedB // skipped: an unexported pointer could not be allocated when decoding
+	X       int
+}
+
+type embedOuter struct {
+	Both string // shallower than the embedded Both fields: wins
+	embedA
+	EmbedB
+}
+
+type withTime struct {
+	time.Time
+	Event
+}
+
+func TestAppendStruct(t *testing.T) {
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"tags and names", chatMsg{Msg: "hi", Room: 12, TS: 1700000000000, UserID: "u1", Secret: "s", Dash: "d"},
+			`{:msg "hi", :room 12, :ts 1700000000000, :user-id "u1", :- "d", :my.app/flag false}`},
+		{"omitempty kept", chatMsg{Note: "n"}, `{:msg "", :room 0, :ts 0, :user-id "", :note "n", :- "", :my.app/flag false}`},
+		{"pointer", &chatMsg{Msg: "p"}, `{:msg "p", :room 0, :ts 0, :user-id "", :- "", :my.app/flag false}`},
+		{"nil pointer", (*chatMsg)(nil), `nil`},
+		{"empty struct", struct{}{}, `{}`},
+		{"only unexported", struct{ a, b int }{}, `{}`},
+		// A and Deep (untagged, depth 1) lose Deep to the tagged embedTagged
+		// field; Both is ambiguous at depth 1 and dropped; the nil *embedB
+		// contributes nothing.
+		{"embedded", withEmbedded{embedA: embedA{A: 1, Both: 2, Deep: "a"}, embedTagged: embedTagged{Deep: "t"}, Own: 3},
+			`{:a 1, :deep "t", :own 3}`},
+		{"embedded pointer set", withEmbedded{EmbedB: &EmbedB{B: 5}},
+			`{:a 0, :b 5, :deep "", :own 0}`},
+		{"unexported embedded pointer", withUnexportedPtr{embedB: &embedB{Hidden: 1}, X: 2}, `{:x 2}`},
+		{"shallow field wins", embedOuter{Both: "outer"}, `{:both "outer", :a 0, :deep "", :b 0}`},
+		{"embedded model structs are fields", withTime{Time: time.UnixMilli(0), Event: Event{ID: "a/b"}},
+			`{:time #inst "1970-01-01T00:00:00.000-00:00", :event [:a/b]}`},
+		{"omitempty kinds", struct {
+			A []int          `edn:",omitempty"`
+			M map[string]int `edn:",omitempty"`
+			P *int           `edn:",omitempty"`
+			I any            `edn:",omitempty"`
+			F float64        `edn:",omitempty"`
+			U uint           `edn:",omitempty"`
+			B bool           `edn:",omitempty"`
+			S string         `edn:",omitempty"`
+			R [0]int         `edn:",omitempty"`
+			T time.Time      `edn:",omitempty"` // structs are never empty
+		}{}, `{:t #inst "0001-01-01T00:00:00.000-00:00"}`},
+		{"tag keeps option order", struct {
+			X int `edn:"x,omitempty,other"`
+		}{1}, `{:x 1}`},
+		{"struct in vector in struct", struct{ Items []chatMsg }{[]chatMsg{{Msg: "a"}}},
+			`{:items [{:msg "a", :room 0, :ts 0, :user-id "", :- "", :my.app/flag false}]}`},
+		{"map of structs", map[string]EmbedB{"k": {B: 1}}, `{"k" {:b 1, :both 0}}`},
+	}
+	for _, tt := range tests {
+		got, err := Marshal(tt.v)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("%s: Marshal = %q, %v\n want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestKebab(t *testing.T) {
+	for in, want := range map[string]string{
+		"Msg": "msg", "UserID": "user-id", "ID": "id", "HTTPServer": "http-server", "APIKey": "api-key",
+		"OAuth2Token": "o-auth2-token", "Field2": "field2", "Field2B": "field2-b", "URLs": "urls", "UserIDs": "user-ids", "IDsX": "ids-x", "HTTPSServer": "https-server", "X": "x",
+		"User_Name": "user_name", "ÄrgerÜber": "ärger-über", "TS": "ts", "MyHTMLParser": "my-html-parser",
+	} {
+		if got := kebab(in); got != want {
+			t.Errorf("kebab(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestEDNValuesReadPrint reads every edn-values row and prints it again: the
+// reader's value must print as Clojure printed it, and must equal what the
+// Go value of the row prints as once read back.
+func TestEDNValuesReadPrint(t *testing.T) {
+	for _, row := range loadEDNValues(t) {
+		t.Run(row.ID, func(t *testing.T) {
+			v, err := Read([]byte(row.EDN), nil)
+			if err != nil {
+				t.Fatalf("Read(%q): %v", row.EDN, err)
+			}
+			printed, err := Marshal(v)
+			if err != nil {
+				t.Fatalf("Marshal(Read(%q)): %v", row.EDN, err)
+			}
+			if _, skip := ednValueNotPrinted[row.ID]; !skip && !row.OrderInsensitive && string(printed) != row.EDN {
+				t.Errorf("Marshal(Read(%q)) = %q", row.EDN, printed)
+			}
+			if goV, ok := ednValueGo[row.ID]; ok {
+				b, err := Marshal(goV)
+				if err != nil {
+					t.Fatal(err)
+				}
+				back, err := Read(b, nil)
+				if err != nil {
+					t.Fatalf("Read(%q): %v", b, err)
+				}
+				if !Equal(back, v) && row.ID != "double-nan" {
+					t.Errorf("Read(Marshal(Go value)) = %#v, Clojure's text reads as %#v", back, v)
+				}
+			}
+		})
+	}
+}
+
+// TestPrintReadRoundTrip checks that what the printer prints, the reader
+// reads back as an equal value.
+func TestPrintReadRoundTrip(t *testing.T) {
+	var ctrl []any
+	for c := range 0x20 {
+		ctrl = append(ctrl, Char(c), string(rune(c)))
+	}
+	var bmpChars Vector
+	for _, r := range []rune{0x7f, 0x80, 0x85, 0x9f, 0xa0, 0xad, 0x2000, 0x200b, 0x2028, 0x2029, 0x3000, 0xfeff, 0xfffd, 0xffff, '\\', '"', ',', ';', '#', '(', ')', '[', ']', '{', '}', '@', '^', '`', '~', '\'', 'u', 'o', 'n'} {
+		bmpChars = append(bmpChars, Char(r))
+	}
+	values := []any{
+		nil, true, false, int64(0), int64(math.MinInt64), int64(math.MaxInt64),
+		bigInt("-123456789012345678901234567890"), big.NewInt(0), big.NewRat(-1, 3), BigDecimal("-0.000"), BigDecimal("1E+5"),
+		0.0, math.Copysign(0, -1), 1e-7, 1e21, 123.456, math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-323, math.Inf(1), math.Inf(-1),
+		"", "plain", "\"\\\n\t\r\f\b", "\x00\x01\x1f\x7f", "\u2028\u00a0\ufeff 😀 ಬಾ", `#inst "x"`, `\u0041`,
+		Vector(ctrl), bmpChars,
+		Keyword("a"), Keyword("my.app/x-y?"), Keyword("+"), Keyword("ns/é"), Keyword("a#b:c"), Symbol("/"), Symbol("a.b/c*"), Symbol("-"),
+		Vector{}, List{}, NewMap(), NewSet(),
+		Vector{List{Vector{NewMap(Keyword("k"), NewSet(int64(1), "1", 1.0, Keyword("a1")))}}},
+		NewMap(nil, nil, false, true, Vector{int64(1)}, List{}, NewMap(Keyword("k"), int64(1)), NewSet()),
+		NewMap(Keyword("a"), 1, Keyword("b"), 2, Keyword("c"), 3, Keyword("d"), 4, Keyword("e"), 5, Keyword("f"), 6, Keyword("g"), 7, Keyword("h"), 8, Keyword("i"), 9, Keyword("j"), 10),
+		mustUUID("00000000-0000-0000-0000-000000000000"), mustUUID("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+		time.UnixMilli(1700000000123), time.UnixMilli(-62135596800000), time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC),
+		Vector{Keyword("chsk/handshake"), Vector{"uid", nil, nil, true}},
+	}
+	for _, v := range values {
+		b, err := Marshal(v)
+		if err != nil {
+			t.Errorf("Marshal(%#v): %v", v, err)
+			continue
+		}
+		back, err := Read(b, nil)
+		if err != nil {
+			t.Errorf("Read(%q): %v", b, err)
+			continue
+		}
+		if !Equal(back, v) {
+			t.Errorf("Read(Marshal(%#v)) = %#v via %q", v, back, b)
+		}
+		// Keys and sets must not have been merged.
+		if m, ok := v.(*Map); ok && back.(*Map).Len() != m.Len() {
+			t.Errorf("map of %d entries read back with %d", m.Len(), back.(*Map).Len())
+		}
+	}
+
+	// Go values come back as their model equivalents.
+	goValues := []struct{ v, want any }{
+		{Event{ID: "app/chat", Data: chatMsg{Msg: "hi", Room: 1}}, Vector{Keyword("app/chat"), NewMap(
+			Keyword("msg"), "hi", Keyword("room"), int64(1), Keyword("ts"), int64(0), Keyword("user-id"), "",
+			Keyword("-"), "", Keyword("my.app/flag"), false)}},
+		{map[string][]int16{"a": nil}, NewMap("a", Vector{})},
+		{float32(0.1), 0.1},
+		{float32(1e-45), 1.4e-45},
+		{[2]float32{1.5, -2}, Vector{1.5, -2.0}},
+		{uint64(math.MaxUint64), bigInt("18446744073709551615")},
+	}
+	for _, tt := range goValues {
+		b, err := Marshal(tt.v)
+		if err != nil {
+			t.Errorf("Marshal(%#v): %v", tt.v, err)
+			continue
+		}
+		back, err := Read(b, nil)
+		if err != nil || !Equal(back, tt.want) {
+			t.Errorf("Read(Marshal(%#v)) = %#v, %v via %q", tt.v, back, err, b)
+		}
+	}
 }

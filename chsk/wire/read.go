@@ -17,7 +17,7 @@ const (
 
 // maxDepthCeiling bounds MaxDepth whatever the caller asks for, so that the
 // recursive reader's stack stays small.
-const maxDepthCeiling = 1 << 16
+const maxDepthCeiling = 1 << 14
 
 // ReadOptions configures the reader. A nil *ReadOptions or zero fields mean
 // the defaults.
@@ -25,7 +25,8 @@ type ReadOptions struct {
 	// MaxBytes is the largest input accepted; 0 means DefaultMaxBytes.
 	MaxBytes int
 	// MaxDepth bounds the nesting of collections, tagged values and #_
-	// discards; 0 means DefaultMaxDepth. Values above 65536 count as 65536.
+	// discards; 0 means DefaultMaxDepth. Values above 16384 count as 16384,
+	// which keeps the reader's stack under about 8 MB.
 	MaxDepth int
 	// MaxDigits bounds the digits of one number literal (hex and radix
 	// digits included; sign, point, exponent marker and suffix not), and the
@@ -40,8 +41,9 @@ type ReadOptions struct {
 	// read fail with a *SyntaxError wrapping it.
 	Tags map[Symbol]func(v any) (any, error)
 	// KeepUnknownTags reads a tag that has no reader as a Tagged value
-	// instead of failing, which is what Clojure does. #object is refused
-	// even then: it marks a JVM object that has no readable form.
+	// instead of failing, as Clojure's reader does when given a :default
+	// function (without one it fails). #object is refused even then: it marks
+	// a JVM object that has no readable form.
 	KeepUnknownTags bool
 }
 
@@ -49,6 +51,23 @@ type ReadOptions struct {
 // #_ discards may surround it; anything else after it is a *SyntaxError.
 // Errors are *SyntaxError or *LimitError. Empty or blank input is a
 // *SyntaxError (unexpected EOF).
+//
+// The reader follows Clojure's clojure.tools.reader.edn, so it reads all that
+// Clojure and ClojureScript print, into the types listed in the package
+// documentation. In particular: integer literals beyond the int64 range and
+// those with an N suffix read as *big.Int, and hex (0x1F), octal (017) and
+// radix (36rZZ) forms are accepted; a ratio whose denominator divides its
+// numerator reads as an integer; 1e400 reads as +Inf, as Java's
+// Double.parseDouble gives; strings take the escapes \t \r \n \\ \" \b \f
+// \uXXXX and octal \ooo; a character literal is \newline or another named
+// one, \uXXXX, \oNNN, or a backslash followed by any single character, a raw
+// NUL included (which is how Clojure prints \u0000); duplicate map
+// keys and set elements (by Equal) are errors; #:ns{} maps, #_ discards,
+// ##Inf ##-Inf ##NaN and ; and #! comments are accepted; #inst reads every
+// form clojure.instant accepts (date-only, partial, any offset, up to
+// nanoseconds) as a time.Time in UTC and #uuid reads as a UUID (any case).
+// Regular expressions, metadata, reader conditionals, function literals,
+// @ ` ~, ::auto-resolved keywords and invalid UTF-8 are errors.
 func Read(data []byte, opts *ReadOptions) (any, error) {
 	r, err := newReader(data, opts)
 	if err != nil {
@@ -386,7 +405,9 @@ func (r *reader) readElems(open int, closer byte, per int) (int, error) {
 			break
 		}
 		if len(r.stack)-start >= limit {
-			return 0, &LimitError{Limit: "elements", Max: r.maxElements, Offset: at}
+			r.pos = at
+			_ = r.skip() // report where the element starts
+			return 0, &LimitError{Limit: "elements", Max: r.maxElements, Offset: r.pos}
 		}
 		r.stack = append(r.stack, v)
 	}
@@ -454,7 +475,7 @@ func (r *reader) readMap(open int, ns string) (any, error) {
 	if len(forms)%2 != 0 {
 		return nil, r.syntax(open, "map literal must contain an even number of forms")
 	}
-	m := &Map{entries: make([]MapEntry, 0, len(forms)/2)}
+	m := newMapSized(len(forms) / 2)
 	for i := 0; i < len(forms); i += 2 {
 		k := forms[i]
 		if ns != "" {
@@ -495,4 +516,44 @@ func describe(v any) string {
 		s = s[:i] + "…"
 	}
 	return s
+}
+
+// Small maps are allocated together with their entries, which saves an
+// allocation for most maps read. (If such a map later grows past its
+// capacity, the embedded array stays allocated with the map: at most eight
+// entries.)
+type (
+	map2 struct {
+		m Map
+		e [2]MapEntry
+	}
+	map4 struct {
+		m Map
+		e [4]MapEntry
+	}
+	map8 struct {
+		m Map
+		e [8]MapEntry
+	}
+)
+
+// newMapSized returns an empty map with room for n entries.
+func newMapSized(n int) *Map {
+	switch {
+	case n == 0:
+		return new(Map)
+	case n <= 2:
+		p := new(map2)
+		p.m.entries = p.e[:0:n]
+		return &p.m
+	case n <= 4:
+		p := new(map4)
+		p.m.entries = p.e[:0:n]
+		return &p.m
+	case n <= 8:
+		p := new(map8)
+		p.m.entries = p.e[:0:n]
+		return &p.m
+	}
+	return &Map{entries: make([]MapEntry, 0, n)}
 }

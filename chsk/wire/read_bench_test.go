@@ -16,13 +16,13 @@ import (
 // strings, nil becomes null.
 
 const (
-	smallEventEDN  = `[[:app/chat {:msg "hello" :room 12 :ts 1700000000000}] nil]`
-	smallEventJSON = `[["app/chat",{"msg":"hello","room":12,"ts":1700000000000}],null]`
+	rdSmallEDN  = `[[:app/chat {:msg "hello" :room 12 :ts 1700000000000}] nil]`
+	rdSmallJSON = `[["app/chat",{"msg":"hello","room":12,"ts":1700000000000}],null]`
 )
 
-// largeEvent returns an event of about 10 KB in EDN and the same document in
+// rdLargeEvent returns an event of about 10 KB in EDN and the same document in
 // JSON.
-func largeEvent() (ednText, jsonText []byte) {
+func rdLargeEvent() (ednText, jsonText []byte) {
 	var e, j strings.Builder
 	e.WriteString(`[[:app/sync {:room "lobby", :seq 421, :items [`)
 	j.WriteString(`[["app/sync",{"room":"lobby","seq":421,"items":[`)
@@ -43,7 +43,7 @@ func largeEvent() (ednText, jsonText []byte) {
 	return []byte(e.String()), []byte(j.String())
 }
 
-func benchRead(b *testing.B, data []byte) {
+func rdBenchRead(b *testing.B, data []byte) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -53,7 +53,7 @@ func benchRead(b *testing.B, data []byte) {
 	}
 }
 
-func benchJSON(b *testing.B, data []byte) {
+func rdBenchJSON(b *testing.B, data []byte) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -65,13 +65,13 @@ func benchJSON(b *testing.B, data []byte) {
 }
 
 func BenchmarkRead(b *testing.B) {
-	large, _ := largeEvent()
-	b.Run("small-event", func(b *testing.B) { benchRead(b, []byte(smallEventEDN)) })
-	b.Run("10KB-event", func(b *testing.B) { benchRead(b, large) })
+	large, _ := rdLargeEvent()
+	b.Run("small-event", func(b *testing.B) { rdBenchRead(b, []byte(rdSmallEDN)) })
+	b.Run("10KB-event", func(b *testing.B) { rdBenchRead(b, large) })
 }
 
 func BenchmarkJSONUnmarshal(b *testing.B) {
-	_, large := largeEvent()
-	b.Run("small-event", func(b *testing.B) { benchJSON(b, []byte(smallEventJSON)) })
-	b.Run("10KB-event", func(b *testing.B) { benchJSON(b, large) })
+	_, large := rdLargeEvent()
+	b.Run("small-event", func(b *testing.B) { rdBenchJSON(b, []byte(rdSmallJSON)) })
+	b.Run("10KB-event", func(b *testing.B) { rdBenchJSON(b, large) })
 }

@@ -187,6 +187,9 @@ func (r *reader) readTagged() (any, error) {
 		if !ok {
 			return nil, r.syntax(at, "#uuid needs a string")
 		}
+		if !canonicalUUID(s) {
+			return nil, &SyntaxError{Offset: at, Msg: "invalid #uuid " + clip([]byte(s)), Err: ErrBadUUID}
+		}
 		u, err := ParseUUID(s)
 		if err != nil {
 			return nil, &SyntaxError{Offset: at, Msg: "invalid #uuid " + clip([]byte(s)), Err: err}
@@ -205,4 +208,25 @@ func startsWithLetter(b []byte) bool {
 	}
 	ch, _ := utf8.DecodeRune(b)
 	return unicode.IsLetter(ch)
+}
+
+// canonicalUUID reports whether s has the 8-4-4-4-12 hex digit form, checked
+// before ParseUUID is trusted with text from the wire.
+func canonicalUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if class[s[i]]&cHex == 0 {
+				return false
+			}
+		}
+	}
+	return true
 }

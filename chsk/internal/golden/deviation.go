@@ -134,6 +134,13 @@ func (c *classifier) classify(it *Item) {
 	it.Verdict = VerdictMismatch
 }
 
+// finish classifies every item of a result.
+func (c *classifier) finish(res *Result) {
+	for i := range res.Items {
+		c.classify(&res.Items[i])
+	}
+}
+
 // unused returns the deviations (meant for label) never applied.
 func (c *classifier) unused(label string) []Deviation {
 	var out []Deviation

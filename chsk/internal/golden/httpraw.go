@@ -18,8 +18,8 @@ const (
 	maxBody       = 8 << 20
 )
 
-// ErrResponse is wrapped by every error about a malformed live response.
-var ErrResponse = errors.New("golden: malformed HTTP response")
+// errResponse is wrapped by every error about a malformed live response.
+var errResponse = errors.New("golden: malformed HTTP response")
 
 // liveResponse is a response read off the wire, header case and order kept.
 type liveResponse struct {
@@ -47,7 +47,7 @@ func writeRequest(w io.Writer, method, target string, headers []Header, body []b
 func readLine(br *bufio.Reader) (string, error) {
 	line, err := br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
-		return "", fmt.Errorf("%w: header line longer than %d bytes", ErrResponse, br.Size())
+		return "", fmt.Errorf("%w: header line longer than %d bytes", errResponse, br.Size())
 	}
 	if err != nil {
 		return "", err
@@ -64,11 +64,11 @@ func readResponse(br *bufio.Reader, method string) (*liveResponse, error) {
 	}
 	parts := strings.SplitN(line, " ", 3)
 	if len(parts) < 2 || !strings.HasPrefix(parts[0], "HTTP/") {
-		return nil, fmt.Errorf("%w: status line %q", ErrResponse, line)
+		return nil, fmt.Errorf("%w: status line %q", errResponse, line)
 	}
 	code, err := strconv.Atoi(parts[1])
 	if err != nil || code < 100 || code > 999 {
-		return nil, fmt.Errorf("%w: status line %q", ErrResponse, line)
+		return nil, fmt.Errorf("%w: status line %q", errResponse, line)
 	}
 	resp := &liveResponse{StatusLine: line, Status: code}
 	for {
@@ -80,11 +80,11 @@ func readResponse(br *bufio.Reader, method string) (*liveResponse, error) {
 			break
 		}
 		if len(resp.Headers) == maxHeaders {
-			return nil, fmt.Errorf("%w: more than %d headers", ErrResponse, maxHeaders)
+			return nil, fmt.Errorf("%w: more than %d headers", errResponse, maxHeaders)
 		}
 		name, value, ok := strings.Cut(l, ":")
 		if !ok {
-			return nil, fmt.Errorf("%w: header line %q", ErrResponse, l)
+			return nil, fmt.Errorf("%w: header line %q", errResponse, l)
 		}
 		resp.Headers = append(resp.Headers, Header{Name: name, Value: strings.TrimSpace(value)})
 	}
@@ -94,16 +94,26 @@ func readResponse(br *bufio.Reader, method string) (*liveResponse, error) {
 	}
 	if te := headerValue(resp.Headers, "Transfer-Encoding"); strings.EqualFold(strings.TrimSpace(te), "chunked") {
 		resp.Framing = "chunked"
-		resp.Body, err = readLimited(httputil.NewChunkedReader(br))
-		return resp, err
+		if resp.Body, err = readLimited(httputil.NewChunkedReader(br)); err != nil {
+			return nil, err
+		}
+		for { // trailer fields, up to the blank line
+			l, err := readLine(br)
+			if err != nil {
+				return nil, err
+			}
+			if l == "" {
+				return resp, nil
+			}
+		}
 	}
 	if cl := headerValue(resp.Headers, "Content-Length"); cl != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64)
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("%w: Content-Length %q", ErrResponse, cl)
+			return nil, fmt.Errorf("%w: Content-Length %q", errResponse, cl)
 		}
 		if n > maxBody {
-			return nil, fmt.Errorf("%w: Content-Length %d over %d", ErrResponse, n, maxBody)
+			return nil, fmt.Errorf("%w: Content-Length %d over %d", errResponse, n, maxBody)
 		}
 		resp.Framing = "content-length"
 		resp.Body = make([]byte, n)
@@ -118,7 +128,7 @@ func readResponse(br *bufio.Reader, method string) (*liveResponse, error) {
 func readLimited(r io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
 	if err == nil && len(b) > maxBody {
-		return nil, fmt.Errorf("%w: body over %d bytes", ErrResponse, maxBody)
+		return nil, fmt.Errorf("%w: body over %d bytes", errResponse, maxBody)
 	}
 	return b, err
 }

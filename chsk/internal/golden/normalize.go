@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Session is the cookie and CSRF token a client uses, as obtained from GET /.
-type Session struct {
+// session is the cookie and CSRF token a client uses, as obtained from GET /.
+type session struct {
 	// Cookie is the cookie pair sent back, e.g. "ring-session=4d7b…".
 	Cookie string
 	// Token is the anti-forgery token from the page's data-csrf-token.
@@ -15,7 +15,7 @@ type Session struct {
 }
 
 // cookieValue returns the value part of the cookie pair.
-func (s Session) cookieValue() string {
+func (s session) cookieValue() string {
 	_, v, _ := strings.Cut(s.Cookie, "=")
 	return v
 }
@@ -47,7 +47,7 @@ const minSecretLen = 8
 // side describes one side of a comparison (the recording or the live run):
 // its session and where its server listened.
 type side struct {
-	sess Session
+	sess session
 	host string // "127.0.0.1:9117"
 }
 

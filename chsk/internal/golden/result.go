@@ -67,8 +67,10 @@ type Item struct {
 	Expected string  `json:"expected"`
 	Actual   string  `json:"actual"`
 	Verdict  Verdict `json:"verdict"`
-	// Reason is the Deviation's reason, or a note for mismatches.
+	// Reason is the Deviation's reason (deviations only).
 	Reason string `json:"reason,omitempty"`
+	// Note says where an event line was recorded and read live.
+	Note string `json:"note,omitempty"`
 }
 
 // Where renders "scenario/step field[conn#index]".
@@ -142,11 +144,10 @@ type Summary struct {
 	Deviation int               `json:"deviation"`
 	Mismatch  int               `json:"mismatch"`
 	// Mismatches and Deviations list the non-matching items.
-	Mismatches []Item    `json:"mismatches"`
-	Deviations []Item    `json:"deviations"`
-	Unused     []string  `json:"unused_deviations,omitempty"`
-	Duration   Duration  `json:"duration"`
-	Generated  time.Time `json:"-"`
+	Mismatches []Item   `json:"mismatches"`
+	Deviations []Item   `json:"deviations"`
+	Unused     []string `json:"unused_deviations,omitempty"`
+	Duration   Duration `json:"duration"`
 }
 
 // ScenarioSummary counts the verdicts of one scenario.
@@ -223,6 +224,9 @@ func (r *Result) Table(width int) string {
 			if it.Reason != "" {
 				fmt.Fprintf(&b, "  %-9s %-22s (%s)\n", "", "", it.Reason)
 			}
+			if it.Note != "" {
+				fmt.Fprintf(&b, "  %-9s %-22s [%s]\n", "", "", it.Note)
+			}
 		}
 		delete(byStep, step)
 	}
@@ -243,9 +247,10 @@ func (r *Report) Table(width int) string {
 
 func elide(s string, width int) string {
 	s = strings.ReplaceAll(s, "\n", `\n`)
-	if width <= 0 || len(s) <= width {
+	r := []rune(s)
+	if width <= 0 || len(r) <= width {
 		return s
 	}
-	half := (width - 5) / 2
-	return s[:half] + " ... " + s[len(s)-half:]
+	half := max((width-5)/2, 1)
+	return string(r[:half]) + " ... " + string(r[len(r)-half:])
 }

@@ -17,7 +17,7 @@ import (
 // Kind is the kind of a transcript record.
 type Kind string
 
-// The record kinds of a transcript (see testdata/README in ../shared/golden).
+// The record kinds of a transcript (see testdata/README.md).
 const (
 	KindNote      Kind = "note"
 	KindHTTP      Kind = "http"
@@ -182,7 +182,10 @@ type ParseError struct {
 	Err  error
 }
 
-func (e *ParseError) Error() string { return fmt.Sprintf("golden: transcript line %d: %v", e.Line, e.Err) }
+// Error renders the line number and the problem.
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("golden: transcript line %d: %v", e.Line, e.Err)
+}
 
 // Unwrap returns the underlying error.
 func (e *ParseError) Unwrap() error { return e.Err }

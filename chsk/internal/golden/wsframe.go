@@ -39,12 +39,12 @@ func opcodeName(op byte) string {
 // maxFramePayload bounds one received frame (http-kit allows 4 MiB messages).
 const maxFramePayload = 8 << 20
 
-// ErrFrameTooLarge is returned when a received frame exceeds maxFramePayload.
-var ErrFrameTooLarge = errors.New("golden: websocket frame too large")
+// errFrameTooLarge is returned when a received frame exceeds maxFramePayload.
+var errFrameTooLarge = errors.New("golden: websocket frame too large")
 
-// ErrProtocol is returned for a server frame that breaks RFC 6455 framing
+// errProtocol is returned for a server frame that breaks RFC 6455 framing
 // rules this client can check (oversized or fragmented control frames).
-var ErrProtocol = errors.New("golden: websocket protocol violation")
+var errProtocol = errors.New("golden: websocket protocol violation")
 
 // wsFrame is one WebSocket frame, exactly as on the wire (unmasked payload).
 type wsFrame struct {
@@ -108,10 +108,10 @@ func readFrame(br *bufio.Reader) (wsFrame, error) {
 		n = binary.BigEndian.Uint64(b[:])
 	}
 	if f.Opcode >= opClose && (n > 125 || !f.Fin) {
-		return wsFrame{}, fmt.Errorf("%w: control frame opcode %d, length %d, fin %t", ErrProtocol, f.Opcode, n, f.Fin)
+		return wsFrame{}, fmt.Errorf("%w: control frame opcode %d, length %d, fin %t", errProtocol, f.Opcode, n, f.Fin)
 	}
 	if n > maxFramePayload {
-		return wsFrame{}, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
+		return wsFrame{}, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
 	}
 	var key [4]byte
 	if f.Masked {

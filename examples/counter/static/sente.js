@@ -110,7 +110,7 @@ export class SenteError extends Error {
     this.name = 'SenteError';
     /** 'chsk/closed' | 'chsk/timeout' | 'chsk/error' */
     this.code = outcome instanceof Keyword ? outcome.fqn : String(outcome);
-    /** The event, as normalised for sending. */
+    /** The event as passed to request(). */
     this.event = event;
   }
 }
@@ -277,9 +277,11 @@ export class SenteClient {
    * @param {string} url the channel socket path or URL, e.g. '/chsk'; relative
    *   URLs resolve against the page location; ws(s):// and http(s):// both work
    * @param {object} [opts]
-   * @param {'auto'|'ws'|'ajax'} [opts.type='auto'] transport; 'auto' tries a
+   * Options left undefined take their defaults (DEFAULTS).
+   * @param {'auto'|'ws'|'ajax'|null} [opts.type='auto'] transport; 'auto' tries a
    *   WebSocket and falls back to Ajax for good if it errors before ever handshaking
-   * @param {string|null} [opts.csrfToken] default: `data-csrf-token` of the element `#sente-csrf-token`
+   * @param {string|null} [opts.csrfToken] default: `data-csrf-token` of the element
+   *   `#sente-csrf-token`; null sends no token
    * @param {string} [opts.clientId] default: a random UUID per client
    * @param {Object<string, *>} [opts.params] extra query parameters for the WebSocket
    *   URL and Ajax GETs (placed before Sente's own)
@@ -303,22 +305,30 @@ export class SenteClient {
    * @param {typeof fetch} [opts.fetch] fetch implementation (tests)
    */
   constructor(url, opts = {}) {
-    const o = { ...DEFAULTS, ...opts };
+    const o = { ...DEFAULTS };
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) o[k] = v;
+    if (o.type === null) o.type = DEFAULTS.type; // e.g. URLSearchParams.get('type') on a page without it
     if (!['auto', 'ws', 'ajax'].includes(o.type)) throw new TypeError(`Unknown type: ${o.type}`);
+    for (const k of ['wsKaliveMs', 'ajaxTimeoutMs', 'requestTimeoutMs', 'maxBackoffMs', 'wsPingTimeoutMs']) {
+      const v = o[k];
+      if (typeof v !== 'number' || !(v > 0 || (v === 0 && k === 'wsPingTimeoutMs'))) {
+        throw new RangeError(`${k} must be a positive number of milliseconds, got ${v}`);
+      }
+    }
     this._opts = o;
-    this._WS = 'WebSocket' in opts ? opts.WebSocket : globalThis.WebSocket;
+    this._WS = opts.WebSocket !== undefined ? opts.WebSocket : globalThis.WebSocket;
     const f = opts.fetch || globalThis.fetch;
     this._fetch = f ? (...args) => f.apply(globalThis, args) : null;
     if (o.type === 'ws' && !this._WS) throw new TypeError("type 'ws' needs a WebSocket implementation");
     if (o.type !== 'ws' && !this._fetch) throw new TypeError('Ajax needs a fetch implementation');
-    this._log = 'logger' in opts ? opts.logger : console;
+    this._log = opts.logger !== undefined ? opts.logger : console;
     this._backoff = typeof o.backoffMs === 'function'
       ? o.backoffMs
       : (n) => (n <= 1 ? 0 : expBackoffMs(n, { maxMs: o.maxBackoffMs }));
 
     /** The client id sent as `client-id`. @type {string} */
     this.clientId = o.clientId || randomUuid();
-    const csrfToken = 'csrfToken' in opts ? opts.csrfToken : defaultCsrfToken();
+    const csrfToken = opts.csrfToken !== undefined ? opts.csrfToken || null : defaultCsrfToken();
 
     const base = new URL(url, globalThis.location ? globalThis.location.href : undefined);
     base.hash = '';
@@ -551,8 +561,11 @@ export class SenteClient {
 
   _startTransport() {
     if (!this._running) return;
-    if (this._transport === 'ws') this._startWs();
-    else this._pollLoop(this._gen);
+    if (this._transport === 'ws') {
+      this._startWs();
+    } else {
+      this._pollLoop(this._gen).catch((err) => this._warn('Ajax poll loop failed', err));
+    }
   }
 
   _teardown(reason) {
@@ -566,9 +579,9 @@ export class SenteClient {
     this._swap({ open: false, lastClose: { udt: Date.now(), reason }, udtNextReconnect: null });
   }
 
-  /** Marks the client closed for `reason` and plans the next attempt. */
-  _lost(reason) {
-    this._swap({ open: false, lastClose: { udt: Date.now(), reason } });
+  /** Marks the client closed for `reason` (plus any other state in `patch`) and plans the next attempt. */
+  _lost(reason, patch = {}) {
+    this._swap({ ...patch, open: false, lastClose: { udt: Date.now(), reason } });
     this._scheduleRetry();
   }
 
@@ -690,10 +703,9 @@ export class SenteClient {
     this._stopKalive();
     const udt = Date.now();
     const clean = Boolean(e && e.wasClean);
-    this._swap({
+    this._lost(clean ? 'clean' : conn.errored ? 'ws-error' : 'unexpected', {
       lastWsClose: { udt, clean, code: e ? e.code : 1006, reason: (e && e.reason) || '' },
     });
-    this._lost(clean ? 'clean' : conn.errored ? 'ws-error' : 'unexpected');
   }
 
   _onWsMessage(conn, data) {

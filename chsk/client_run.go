@@ -1,0 +1,123 @@
+package chsk
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gosente/gosente/chsk/adapter"
+)
+
+// connResult is how one connection or connection attempt ended.
+type connResult struct {
+	opened bool  // the handshake arrived
+	stable bool  // the connection worked long enough to reset the back-off
+	err    error // why it ended
+}
+
+// run is the Client's connection loop: connect, serve the connection until
+// it ends, wait out the back-off, again, until Close. It owns every
+// connection and waits for each one's goroutines before starting the next.
+func (c *Client) run() {
+	defer c.wg.Done()
+	auto := c.cfg.Type == TransportAuto
+	kind := c.cfg.Type
+	if auto {
+		kind = adapter.WebSocket
+	}
+	var (
+		attempt   int
+		wsOpened  bool      // a WebSocket of this client completed a handshake
+		ajaxUntil time.Time // auto: stay on Ajax until then (zero: for good)
+		fellBack  bool
+	)
+	for {
+		select {
+		case <-c.kick: // a Reconnect that the previous connection already served
+		default:
+		}
+		ran := kind
+		var r connResult
+		if ran == adapter.WebSocket {
+			r = c.runWS()
+		} else {
+			r = c.runAjax()
+		}
+		if c.ctx.Err() != nil {
+			return
+		}
+		if r.opened && ran == adapter.WebSocket {
+			wsOpened = true
+		}
+		if fellBack && !ajaxUntil.IsZero() && time.Now().After(ajaxUntil) {
+			// The fallback expired: the next attempt tries a WebSocket again.
+			fellBack, kind = false, adapter.WebSocket
+			c.log.Debug("chsk: trying WebSocket again after the Ajax fallback")
+		}
+		if errors.Is(r.err, errReconnect) {
+			attempt = 0
+			continue
+		}
+		var se *StatusError
+		refused := errors.As(r.err, &se)
+		// Before any WebSocket of the client opened, every failure counts
+		// (Sente's rule); later only an upgrade the server refused with a 4xx
+		// does, not a network error or a 5xx that a restart explains.
+		if auto && ran == adapter.WebSocket && !r.opened && (!wsOpened || refused && se.Status < 500) {
+			c.log.Info("chsk: WebSocket failed, falling back to Ajax long-polling", slog.Any("err", r.err))
+			kind, fellBack = adapter.Ajax, true
+			ajaxUntil = time.Time{}
+			if c.cfg.FallbackTTL > 0 {
+				ajaxUntil = time.Now().Add(c.cfg.FallbackTTL)
+			}
+			c.mu.Lock()
+			c.setState(func(s *State) { s.LastError = r.err })
+			c.mu.Unlock()
+			continue
+		}
+		if !r.opened && refused && se.permanent() {
+			select {
+			case c.dialErr <- r.err: // Dial gives up; later, the client keeps trying
+			default:
+			}
+		}
+		if r.stable {
+			attempt = 0
+		}
+		attempt++
+		delay := max(c.cfg.Backoff(attempt), 0)
+		next := time.Now().Add(delay)
+		c.mu.Lock()
+		c.setState(func(s *State) {
+			s.LastError = r.err
+			s.NextReconnect = next
+		})
+		c.mu.Unlock()
+		c.log.Debug("chsk: connection lost, reconnecting", slog.String("transport", ran.String()),
+			slog.Int("attempt", attempt), slog.Duration("delay", delay), slog.Any("err", r.err))
+		if !c.sleep(delay) {
+			attempt = 0 // Reconnect: a fresh start
+		}
+		if c.ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// sleep waits d, or until Close or Reconnect; it reports false when cut
+// short.
+func (c *Client) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.kick:
+		return false
+	case <-c.ctx.Done():
+		return false
+	}
+}
