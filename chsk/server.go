@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -136,7 +137,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 				}
 			}
 			c.mu.Unlock()
-			if conn != nil {
+			if poll, ok := conn.(*adapter.Poll); ok {
+				s.answer(poll, s.timeoutFrame) // the client re-polls at once
+			} else if conn != nil {
 				_ = conn.Close()
 			}
 		}

@@ -73,8 +73,8 @@ func ParseUUID(s string) (UUID, error) {
 	}
 	j := 0
 	for i := 0; i < 36; {
-		if s[i] == '-' {
-			i++
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++ // the dashes, checked above
 			continue
 		}
 		hi, ok1 := unhex(s[i])
@@ -501,6 +501,10 @@ func asBigInt(v any) (*big.Int, bool) {
 
 var hashSeed = maphash.MakeSeed()
 
+// leafSeed keys the hashes of numbers, chars and instants, so that crafted
+// keys cannot collide on purpose: mix alone is invertible.
+var leafSeed = maphash.Comparable(hashSeed, uint64(0x243f6a8885a308d3))
+
 // Hash returns a hash of v consistent with Equal: equal values hash alike.
 // The seed is random per process, so hashes are not stable across runs and
 // crafted keys cannot force collisions.
@@ -520,7 +524,7 @@ func Hash(v any) uint64 {
 	case Symbol:
 		return maphash.String(hashSeed, string(x)) ^ 0xa54ff53a5f1d36f1
 	case Char:
-		return mix(uint64(x) ^ 0x510e527fade682d1)
+		return mix(uint64(x) ^ 0x510e527fade682d1 ^ leafSeed)
 	case UUID:
 		return maphash.Bytes(hashSeed, x[:]) ^ 0x9b05688c2b3e6c1f
 	case float64:
@@ -546,7 +550,7 @@ func Hash(v any) uint64 {
 		}
 		return h
 	case time.Time:
-		return mix(uint64(x.UnixNano()) ^ 0xcbbb9d5dc1059ed8)
+		return mix(uint64(x.UnixNano()) ^ 0xcbbb9d5dc1059ed8 ^ leafSeed)
 	case *big.Rat:
 		return maphash.String(hashSeed, x.String())
 	case BigDecimal:
@@ -558,7 +562,7 @@ func Hash(v any) uint64 {
 		return maphash.String(hashSeed, string(x.Tag)) ^ Hash(x.Value)
 	}
 	if i, ok := asInt64(v); ok {
-		return mix(uint64(i))
+		return mix(uint64(i) ^ leafSeed)
 	}
 	if b, ok := asBigInt(v); ok {
 		return maphash.Bytes(hashSeed, b.Bytes()) ^ uint64(b.Sign())
@@ -570,13 +574,13 @@ func hashFloat(f float64) uint64 {
 	if f == 0 {
 		f = 0 // -0.0 equals 0.0
 	}
-	return mix(math.Float64bits(f) ^ 0x629a292a367cd507)
+	return mix(math.Float64bits(f) ^ 0x629a292a367cd507 ^ leafSeed)
 }
 
 func hashSeq(xs []any) uint64 {
-	var h uint64 = 0x9159015a3070dd17
+	h := 0x9159015a3070dd17 ^ leafSeed
 	for _, x := range xs {
-		h = mix(h*31 + Hash(x))
+		h = mix(h*31 + Hash(x) ^ leafSeed)
 	}
 	return h
 }
