@@ -22,6 +22,10 @@
 // everybody (Broadcast); each client receives them in order, batched like
 // Sente does.
 //
+// Dial connects a Go Client to any Sente server (gosente or Clojure, 1.17
+// and 1.21+), over WebSocket with Ajax fallback; Bootstrap reads the CSRF
+// token from a page as a browser does.
+//
 // # Compatibility
 //
 // The server writes the unprefixed envelope every Sente client from 1.17 to
