@@ -39,3 +39,16 @@ func UIDKey(uid any) (string, error) {
 	b, err := wire.Marshal(uid)
 	return string(b), err
 }
+
+// Presence keeps the cluster-wide view of connected uids (Sente's
+// connected-uids) when a Server is one node of several: each node reports
+// every change of its own clients, and any node can ask for the whole
+// picture. Without a Presence, Server.Connected is this node's view only.
+type Presence interface {
+	// Update records that on node, uid now has (or no longer has) WebSocket
+	// and Ajax clients. It is called synchronously on connection changes:
+	// implementations should hand slow work off.
+	Update(ctx context.Context, node string, ch UIDChange) error
+	// Connected returns the uids connected on any node.
+	Connected(ctx context.Context) (ConnectedUIDs, error)
+}

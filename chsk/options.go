@@ -1,6 +1,7 @@
 package chsk
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"time"
@@ -127,6 +128,13 @@ type Options struct {
 	// this process only.
 	Broker Broker
 
+	// Presence shares which uids are connected with the other nodes of a
+	// cluster (see Server.ConnectedAll). Nil means this process only.
+	Presence Presence
+
+	// NodeID names this server in Presence updates. Zero means a random id.
+	NodeID string
+
 	// Logger receives the server's logs. Nil means slog.Default(). Tokens and
 	// cookies are never logged.
 	Logger *slog.Logger
@@ -179,6 +187,9 @@ func newConfig(o *Options) config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.NodeID == "" {
+		c.NodeID = rand.Text()
 	}
 	c.readOpts = &c.ReadLimits
 	return c

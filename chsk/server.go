@@ -98,8 +98,17 @@ func (s *Server) GetHandler() http.Handler { return http.HandlerFunc(s.serveGet)
 // PostHandler returns the POST half: Ajax client events (Sente's ajax-post-fn).
 func (s *Server) PostHandler() http.Handler { return http.HandlerFunc(s.servePost) }
 
-// Connected returns the uids that have clients connected now.
+// Connected returns the uids that have clients connected to this server now.
 func (s *Server) Connected() ConnectedUIDs { return s.reg.snapshot() }
+
+// ConnectedAll returns the uids connected to any node of the cluster, as
+// Options.Presence knows them; without a Presence it is Connected.
+func (s *Server) ConnectedAll(ctx context.Context) (ConnectedUIDs, error) {
+	if s.cfg.Presence == nil {
+		return s.Connected(), nil
+	}
+	return s.cfg.Presence.Connected(ctx)
+}
 
 // Stats counts what the server did on its own initiative.
 type Stats struct {
@@ -127,6 +136,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.cancel()
 		if s.unsubscribe != nil {
 			s.unsubscribe()
+		}
+		if s.cfg.Presence != nil {
+			for _, uid := range s.reg.snapshot().Any { // this node's clients are going away
+				s.uidChanged(UIDChange{UID: uid})
+			}
 		}
 		for _, c := range s.reg.all() {
 			c.mu.Lock()
@@ -194,6 +208,13 @@ func (s *Server) deliver(m *Message) {
 }
 
 func (s *Server) uidChanged(ch UIDChange) {
+	if p := s.cfg.Presence; p != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+		if err := p.Update(ctx, s.cfg.NodeID, ch); err != nil {
+			s.log.Warn("chsk: presence update failed", slog.Any("err", err))
+		}
+		cancel()
+	}
 	if s.cfg.OnUIDChange != nil {
 		s.cfg.OnUIDChange(ch)
 	}
