@@ -109,7 +109,8 @@ type Options struct {
 	MaxMessageBytes int64
 
 	// ReadLimits bounds the EDN reader (nesting depth, number digits,
-	// collection sizes). Zero fields mean the wire package's defaults.
+	// collection sizes) of the default packer; a Packer given above brings
+	// its own. Zero fields mean the wire package's defaults.
 	ReadLimits wire.ReadOptions
 
 	// MaxQueue is how many frames and pushed events may wait for one client.
@@ -143,7 +144,6 @@ type Options struct {
 // config is Options with every default applied.
 type config struct {
 	Options
-	readOpts *wire.ReadOptions
 }
 
 func newConfig(o *Options) config {
@@ -191,6 +191,5 @@ func newConfig(o *Options) config {
 	if c.NodeID == "" {
 		c.NodeID = rand.Text()
 	}
-	c.readOpts = &c.ReadLimits
 	return c
 }
