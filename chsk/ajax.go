@@ -71,7 +71,7 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 				Body: "Request body too large", Reason: err.Error()})
 			return
 		}
-		s.reject(w, r, &Rejection{Kind: RejectLimit, Status: http.StatusBadRequest, Body: "Bad request", Reason: err.Error()})
+		s.reject(w, r, &Rejection{Kind: RejectRequest, Status: http.StatusBadRequest, Body: "Bad request", Reason: err.Error()})
 		return
 	}
 	if rej := s.check(r); rej != nil {
@@ -79,6 +79,10 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cid := param(r, "client-id")
+	if rej := checkClientIDLen(cid); rej != nil {
+		s.reject(w, r, rej)
+		return
+	}
 	ev, cb, ok := s.unpackEvent(cid, data)
 	if !ok {
 		// Sente 1.21+ answers an unreadable POST with 500 and the reader's message.
@@ -87,7 +91,7 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 	}
 	m := &Message{Event: ev, UID: s.uidFor(r, cid), ClientID: cid, Transport: adapter.Ajax, Request: r}
 	deliver := func() {
-		if cid == "" || len(cid) > maxClientIDLen {
+		if cid == "" {
 			// Sente drops events without a client-id, yet still answers the POST.
 			s.log.Debug("chsk: dropped an Ajax event without a usable client-id", slog.String("id", string(ev.ID)))
 			return

@@ -26,7 +26,8 @@ const (
 	RejectHook     RejectKind = "reject-hook"
 	RejectCSRF     RejectKind = "csrf"
 	RejectOrigin   RejectKind = "origin"
-	RejectLimit    RejectKind = "limit" // MaxClientsPerUID reached
+	RejectLimit    RejectKind = "limit"       // MaxClientsPerUID or MaxMessageBytes passed
+	RejectRequest  RejectKind = "bad-request" // a request that cannot be parsed
 )
 
 // Rejection is a refused request: the response sent and, for the

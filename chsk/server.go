@@ -234,15 +234,23 @@ const maxClientIDLen = 256
 // clientID returns the request's client-id, or why it is unusable.
 func clientID(r *http.Request) (string, *Rejection) {
 	cid := param(r, "client-id")
+	if rej := checkClientIDLen(cid); rej != nil {
+		return "", rej
+	}
 	if strings.TrimSpace(cid) == "" {
 		return "", &Rejection{Kind: RejectClientID, Status: http.StatusInternalServerError,
 			Body: clientIDMessage, Reason: "the request has no client-id parameter"}
 	}
-	if len(cid) > maxClientIDLen {
-		return "", &Rejection{Kind: RejectClientID, Status: http.StatusBadRequest,
-			Body: "Bad client id", Reason: fmt.Sprintf("client-id is %d bytes long (at most %d)", len(cid), maxClientIDLen)}
-	}
 	return cid, nil
+}
+
+// checkClientIDLen refuses client-ids longer than maxClientIDLen.
+func checkClientIDLen(cid string) *Rejection {
+	if len(cid) <= maxClientIDLen {
+		return nil
+	}
+	return &Rejection{Kind: RejectClientID, Status: http.StatusBadRequest,
+		Body: "Bad client id", Reason: fmt.Sprintf("client-id is %d bytes long (at most %d)", len(cid), maxClientIDLen)}
 }
 
 func (s *Server) handshakeFrame(r *http.Request, uid any) ([]byte, error) {
@@ -261,7 +269,7 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.leave()
 	if err := r.ParseForm(); err != nil {
-		s.reject(w, r, &Rejection{Kind: RejectClientID, Status: http.StatusBadRequest, Body: "Bad request", Reason: "malformed query: " + err.Error()})
+		s.reject(w, r, &Rejection{Kind: RejectRequest, Status: http.StatusBadRequest, Body: "Bad request", Reason: "malformed query: " + err.Error()})
 		return
 	}
 	cid, rej := clientID(r)
