@@ -34,6 +34,7 @@ type client struct {
 	writing  bool          // a goroutine is draining the queues
 	removed  bool          // no longer in the registry
 	slowDrop bool          // disconnected for falling behind
+	drops    uint64        // bumped whenever the queues are dropped
 }
 
 var errSlowClient = errors.New("chsk: client fell too far behind")
@@ -62,12 +63,10 @@ func (c *client) push(ev wire.Raw) {
 		c.mu.Unlock()
 		return
 	}
-	if w := c.window(); w > 0 {
-		c.flushT = time.AfterFunc(w, c.flush)
-		c.mu.Unlock()
-		return
-	}
-	c.drainLocked()
+	// Always on a timer goroutine, even without a window: the sender must
+	// never wait for a slow client, and Shutdown waits for the flush.
+	c.flushT = c.srv.afterFunc(max(c.window(), 0), c.flush)
+	c.mu.Unlock()
 }
 
 // send queues a frame for the current socket (replies, pongs, pings).
@@ -116,15 +115,23 @@ func (c *client) drainLocked() {
 		if frame == nil {
 			break
 		}
+		drops := c.drops
 		c.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 		err := conn.Send(ctx, frame)
+		timedOut := ctx.Err() != nil
 		cancel()
 		c.mu.Lock()
+		if c.drops != drops {
+			break // the queues were dropped meanwhile: what was sent is gone from them
+		}
 		if err != nil {
 			if errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
 				c.detachLocked(conn) // the poll ended meanwhile; keep the frame
 				continue
+			}
+			if timedOut { // the client does not read: a slow consumer too
+				c.srv.stats.slowDisconnects.Add(1)
 			}
 			c.srv.log.Debug("chsk: write failed", slog.String("client-id", c.cid), slog.Any("err", err))
 			_ = conn.Close()
@@ -208,6 +215,7 @@ func (c *client) dropSlowLocked() {
 	clear(c.pending)
 	clear(c.out)
 	c.pending, c.out = nil, nil
+	c.drops++
 	if c.slowDrop {
 		c.mu.Unlock() // dropped already; its connection is on its way out
 		return

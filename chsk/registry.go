@@ -108,6 +108,7 @@ func (g *registry) expire(c *client, gen uint64) {
 	}
 	clear(c.pending)
 	c.pending, c.out = nil, nil
+	c.drops++
 	req := c.req
 	c.mu.Unlock()
 	e := g.uids[c.uidKey]

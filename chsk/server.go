@@ -113,7 +113,7 @@ func (s *Server) ConnectedAll(ctx context.Context) (ConnectedUIDs, error) {
 // Stats counts what the server did on its own initiative.
 type Stats struct {
 	// SlowDisconnects counts clients disconnected because their queue passed
-	// Options.MaxQueue.
+	// Options.MaxQueue or a write to them outlasted Options.WriteTimeout.
 	SlowDisconnects uint64
 }
 
