@@ -1035,7 +1035,7 @@ func TestReadHostile(t *testing.T) {
 		var err error
 		allocs := testing.AllocsPerRun(3, func() { _, err = Read(in, nil) })
 		wantLimit(t, err, "bytes", DefaultMaxBytes)
-		if allocs > 1 {
+		if allocs > 1 && !raceEnabled {
 			t.Errorf("%v allocations to refuse it", allocs)
 		}
 	})
@@ -1048,7 +1048,7 @@ func TestReadInterned(t *testing.T) {
 	if _, err := Read(in, nil); err != nil {
 		t.Fatal(err)
 	}
-	if allocs := testing.AllocsPerRun(100, func() { _, _ = Read(in, nil) }); allocs >= 1 {
+	if allocs := testing.AllocsPerRun(100, func() { _, _ = Read(in, nil) }); allocs >= 1 && !raceEnabled {
 		t.Errorf("reading a cached keyword allocates %v times", allocs)
 	}
 	// Two names that share a pair of slots both stay cached.
@@ -1067,7 +1067,7 @@ func TestReadInterned(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Only the vector itself may allocate: its elements and its box.
-	if allocs := testing.AllocsPerRun(100, func() { _, _ = Read(ab, nil) }); allocs > 2 {
+	if allocs := testing.AllocsPerRun(100, func() { _, _ = Read(ab, nil) }); allocs > 2 && !raceEnabled {
 		t.Errorf("reading two keywords of one slot pair allocates %v times", allocs)
 	}
 	long := ":" + strings.Repeat("k", internMaxLen+1)
