@@ -15,8 +15,10 @@ import (
 
 var isWebSocket = adapter.IsWebSocketUpgrade
 
-// serveWebSocket upgrades r, sends the handshake, and reads events until the
-// socket ends. It runs on the request's goroutine for the socket's lifetime.
+// serveWebSocket upgrades r and sends the handshake; a goroutine of its own
+// then reads events until the socket ends. The handler returns at once, so
+// that an idle socket keeps neither net/http's per-request state nor the
+// handler's deep stack: a fresh goroutine's stack is a few KiB.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any, key, cid string) {
 	c, rej := s.reg.ensure(adapter.WebSocket, uid, key, cid, r)
 	if rej != nil {
@@ -37,13 +39,27 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		s.log.Debug("chsk: WebSocket upgrade failed", slog.Any("err", err))
 		return
 	}
-	defer ws.Close()
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.WriteTimeout)
 	err = ws.Send(ctx, hs) // the handshake is always the first frame
 	cancel()
-	if err != nil {
+	if err != nil || !s.enter() {
+		ws.Close()
 		return
 	}
+	// Handlers see the request with a context that ends with the socket,
+	// not with this handler.
+	rctx, rcancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	r = r.WithContext(rctx)
+	go func() {
+		defer s.leave()
+		defer rcancel()
+		s.readSocket(c, ws, r)
+	}()
+}
+
+// readSocket delivers the frames of one socket until it ends.
+func (s *Server) readSocket(c *client, ws *adapter.WS, r *http.Request) {
+	defer ws.Close()
 	sock := &socket{srv: s, c: c, ws: ws}
 	sock.active()
 	c.attach(ws, sock, r)

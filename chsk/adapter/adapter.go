@@ -3,6 +3,13 @@
 //
 // The package moves bytes and knows nothing of Sente's semantics: the chsk
 // package decides what to send, when, and to whom.
+//
+// The server side of a WebSocket is this package's own RFC 6455 code (no
+// extensions), not github.com/coder/websocket, which the Go client uses: an
+// idle coder/websocket connection keeps its bufio reader and writer (8 KiB)
+// and the handler goroutine with net/http's request state, about 24 KiB in
+// all, where an idle WS here keeps a 256-byte read buffer. BENCHMARKS.md has
+// the measurements.
 package adapter
 
 import (

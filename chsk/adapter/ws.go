@@ -2,12 +2,15 @@ package adapter
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
-
-	"github.com/coder/websocket"
+	"time"
 )
 
 // IsWebSocketUpgrade reports whether r asks for a WebSocket, by the rule of
@@ -33,61 +36,226 @@ type WSOptions struct {
 	Binary bool
 }
 
-// WS is the server side of one WebSocket. Read must be called from one
-// goroutine at a time; Send and Close may be called from any goroutine.
+// WS is the server side of one WebSocket (RFC 6455, no extensions).
+//
+// Read must be called from one goroutine at a time, and until it returns an
+// error: the reader is what notices the peer's close and the end of a clean
+// close. Send, Close and CloseClean may be called from any goroutine.
+//
+// An idle WS holds no buffer but a small read buffer: frames are written
+// straight to the connection, and payloads are allocated as they arrive.
 type WS struct {
-	c      *websocket.Conn
-	typ    websocket.MessageType
+	conn   net.Conn
+	op     byte // opcode of Send's frames
+	limit  int64
 	done   chan struct{}
 	closed sync.Once
+
+	// Reader-owned.
+	rd       readBuf
+	readCtx  context.Context
+	stopRead func() bool
+
+	wmu       sync.Mutex
+	closeSent bool
+	whdr      [maxHeader]byte
 }
 
+// closeWait is how long CloseClean waits for the peer's close frame, and
+// closeWrite bounds the write of a close frame.
+const (
+	closeWait  = 5 * time.Second
+	closeWrite = time.Second
+)
+
 // AcceptWebSocket completes the upgrade handshake. It performs no origin check
-// of its own: the caller applies Sente's origin and CSRF rules first.
+// of its own: the caller applies Sente's origin and CSRF rules first. On
+// error it has written a response to w.
+//
+// The connection is hijacked through http.ResponseController, so w may be
+// wrapped by middleware that implements Unwrap.
 func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts WSOptions) (*WS, error) {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
+	if code, err := verifyUpgrade(w, r); err != nil {
+		http.Error(w, err.Error(), code)
 		return nil, err
 	}
-	limit := opts.ReadLimit
-	if limit <= 0 {
-		limit = 1 << 20
+	h := w.Header()
+	h.Set("Upgrade", "websocket")
+	h.Set("Connection", "Upgrade")
+	h.Set("Sec-WebSocket-Accept", acceptKey(strings.TrimSpace(r.Header.Get("Sec-WebSocket-Key"))))
+	w.WriteHeader(http.StatusSwitchingProtocols)
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		err = fmt.Errorf("adapter: cannot hijack the connection: %w", err)
+		http.Error(w, http.StatusText(http.StatusNotImplemented), http.StatusNotImplemented)
+		return nil, err
 	}
-	c.SetReadLimit(limit)
-	typ := websocket.MessageText
+	// The header is written by the server when the connection is hijacked;
+	// bytes the client sent right after its request are in brw's reader.
+	if err := brw.Writer.Flush(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit, done: make(chan struct{})}
+	if ws.limit <= 0 {
+		ws.limit = 1 << 20
+	}
 	if opts.Binary {
-		typ = websocket.MessageBinary
+		ws.op = opBinary
 	}
-	return &WS{c: c, typ: typ, done: make(chan struct{})}, nil
+	if n := brw.Reader.Buffered(); n > 0 {
+		early, _ := brw.Reader.Peek(n)
+		ws.rd.preload(early)
+	}
+	return ws, nil
+}
+
+// verifyUpgrade checks an upgrade request as RFC 6455 §4.2.1 asks, with the
+// statuses and messages of github.com/coder/websocket.
+func verifyUpgrade(w http.ResponseWriter, r *http.Request) (int, error) {
+	if !r.ProtoAtLeast(1, 1) {
+		return http.StatusUpgradeRequired, fmt.Errorf("WebSocket protocol violation: handshake request must be at least HTTP/1.1: %q", r.Proto)
+	}
+	if !headerHasToken(r.Header, "Connection", "Upgrade") {
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "websocket")
+		return http.StatusUpgradeRequired, fmt.Errorf("WebSocket protocol violation: Connection header %q does not contain Upgrade", r.Header.Get("Connection"))
+	}
+	if !headerHasToken(r.Header, "Upgrade", "websocket") {
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "websocket")
+		return http.StatusUpgradeRequired, fmt.Errorf("WebSocket protocol violation: Upgrade header %q does not contain websocket", r.Header.Get("Upgrade"))
+	}
+	if r.Method != http.MethodGet {
+		return http.StatusMethodNotAllowed, fmt.Errorf("WebSocket protocol violation: handshake request method is not GET but %q", r.Method)
+	}
+	if r.Header.Get("Sec-WebSocket-Version") != "13" {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		return http.StatusBadRequest, fmt.Errorf("unsupported WebSocket protocol version (only 13 is supported): %q", r.Header.Get("Sec-WebSocket-Version"))
+	}
+	keys := r.Header.Values("Sec-WebSocket-Key")
+	switch {
+	case len(keys) == 0:
+		return http.StatusBadRequest, errors.New("WebSocket protocol violation: missing Sec-WebSocket-Key")
+	case len(keys) > 1:
+		return http.StatusBadRequest, errors.New("WebSocket protocol violation: multiple Sec-WebSocket-Key headers")
+	}
+	key := strings.TrimSpace(keys[0])
+	if v, err := base64.StdEncoding.DecodeString(key); err != nil || len(v) != 16 {
+		return http.StatusBadRequest, fmt.Errorf("WebSocket protocol violation: invalid Sec-WebSocket-Key %q, must be a 16 byte base64 encoded string", key)
+	}
+	return 0, nil
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptKey is RFC 6455's Sec-WebSocket-Accept for a Sec-WebSocket-Key.
+func acceptKey(key string) string {
+	h := sha1.New()
+	h.Write([]byte(key))
+	h.Write([]byte("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
 // Transport returns WebSocket.
 func (ws *WS) Transport() Transport { return WebSocket }
 
 // Read returns the next message and whether it came in a binary frame.
-// Control frames are handled inside (pings are answered).
+// Control frames are handled inside: pings are answered, and a close frame
+// is answered and ends the connection with a *CloseError. ctx ends a Read
+// that is waiting.
 func (ws *WS) Read(ctx context.Context) (data []byte, binary bool, err error) {
-	typ, data, err := ws.c.Read(ctx)
+	ws.watch(ctx)
+	data, binary, err = ws.readMessage()
 	if err != nil {
-		ws.markDone()
+		ws.Close()
+		if ws.stopRead != nil {
+			ws.stopRead()
+			ws.stopRead = nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.As(err, new(*CloseError)) {
+			err = ctxErr
+		}
 		return nil, false, err
 	}
-	return data, typ == websocket.MessageBinary, nil
+	return data, binary, nil
 }
 
-// Send writes one frame. A write that does not finish before ctx ends closes
-// the connection.
+// watch makes the end of ctx interrupt a blocked read. The registration is
+// kept while Read is called with the same ctx, so a Read costs no allocation.
+func (ws *WS) watch(ctx context.Context) {
+	if ctx == ws.readCtx {
+		return
+	}
+	if ws.stopRead != nil {
+		ws.stopRead()
+		ws.stopRead = nil
+	}
+	ws.readCtx = ctx
+	if ctx.Done() != nil {
+		conn := ws.conn
+		ws.stopRead = context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) })
+	}
+}
+
+// Send writes one message in one frame. A write that does not finish before
+// ctx ends closes the connection.
 func (ws *WS) Send(ctx context.Context, frame []byte) error {
 	select {
 	case <-ws.done:
 		return ErrClosed
 	default:
 	}
-	if err := ws.c.Write(ctx, ws.typ, frame); err != nil {
-		ws.markDone()
+	return ws.write(ctx, ws.op, frame)
+}
+
+// write sends one frame under the write lock.
+func (ws *WS) write(ctx context.Context, op byte, payload []byte) error {
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closeSent {
+		return ErrClosed
+	}
+	deadline, _ := ctx.Deadline()
+	if err := ws.conn.SetWriteDeadline(deadline); err != nil {
+		ws.Close()
+		return err
+	}
+	if _, ok := ctx.Deadline(); !ok && ctx.Done() != nil {
+		conn := ws.conn
+		stop := context.AfterFunc(ctx, func() { _ = conn.SetWriteDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
+	if err := ws.writeFrameLocked(op, payload); err != nil {
+		ws.Close()
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("adapter: write: %w", ctxErr)
+		}
 		return err
 	}
 	return nil
+}
+
+// writeFrameLocked writes one unmasked, final frame: header and payload in
+// one system call. ws.wmu is held.
+func (ws *WS) writeFrameLocked(op byte, payload []byte) error {
+	n := putHeader(ws.whdr[:], op, len(payload))
+	if len(payload) == 0 {
+		_, err := ws.conn.Write(ws.whdr[:n])
+		return err
+	}
+	bufs := net.Buffers{ws.whdr[:n], payload}
+	_, err := bufs.WriteTo(ws.conn)
+	return err
 }
 
 // Done is closed once the connection failed or was closed.
@@ -98,21 +266,74 @@ func (ws *WS) Done() <-chan struct{} { return ws.done }
 // such an unclean close.
 func (ws *WS) Close() error {
 	ws.markDone()
-	return ws.c.CloseNow()
-}
-
-// CloseClean sends a close frame with status 1000 and waits briefly for the
-// peer's answer. Sente 1.18+ clients reconnect after it; 1.17 clients do not.
-func (ws *WS) CloseClean(reason string) error {
-	ws.markDone()
-	err := ws.c.Close(websocket.StatusNormalClosure, reason)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return ws.c.CloseNow()
+	err := ws.conn.Close()
+	if errors.Is(err, net.ErrClosed) {
+		return nil
 	}
 	return err
 }
 
+// CloseClean sends a close frame with status 1000 and reason, and gives the
+// peer closeWait to answer, which Read sees; then the connection ends. Sente
+// 1.18+ clients reconnect after it; 1.17 clients do not.
+func (ws *WS) CloseClean(reason string) error {
+	err := ws.sendClose(StatusNormalClosure, reason)
+	ws.markDone()
+	if err != nil {
+		ws.Close()
+		return err
+	}
+	_ = ws.conn.SetReadDeadline(time.Now().Add(closeWait))
+	return nil
+}
+
+// sendClose writes a close frame once; later calls do nothing.
+func (ws *WS) sendClose(code int, reason string) error {
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closeSent {
+		return nil
+	}
+	ws.closeSent = true
+	var p []byte
+	if code != StatusNoStatusRcvd {
+		if len(reason) > maxControl-2 {
+			reason = reason[:maxControl-2]
+		}
+		p = append([]byte{byte(code >> 8), byte(code)}, reason...)
+	}
+	_ = ws.conn.SetWriteDeadline(time.Now().Add(closeWrite))
+	return ws.writeFrameLocked(opClose, p)
+}
+
 func (ws *WS) markDone() { ws.closed.Do(func() { close(ws.done) }) }
 
+// CloseError is the close frame that ended a WebSocket: sent by the peer,
+// or by this side because the peer broke the protocol or a limit.
+type CloseError struct {
+	Code   int
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("adapter: websocket closed: status %d, reason %q", e.Code, e.Reason)
+}
+
+// Close codes of RFC 6455 §7.4.1 that this package uses.
+const (
+	StatusNormalClosure   = 1000
+	StatusProtocolError   = 1002
+	StatusNoStatusRcvd    = 1005
+	StatusInvalidPayload  = 1007
+	StatusPolicyViolation = 1008
+	StatusMessageTooBig   = 1009
+)
+
 // CloseStatus reports the WebSocket close code carried by err, or -1.
-func CloseStatus(err error) int { return int(websocket.CloseStatus(err)) }
+func CloseStatus(err error) int {
+	var ce *CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return -1
+}

@@ -1,0 +1,236 @@
+package adapter
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+)
+
+// Frame opcodes (RFC 6455 §5.2).
+const (
+	opContinuation = 0x0
+	opText         = 0x1
+	opBinary       = 0x2
+	opClose        = 0x8
+	opPing         = 0x9
+	opPong         = 0xa
+)
+
+const (
+	maxHeader  = 14  // 2 + 8 bytes of length + 4 of mask
+	maxControl = 125 // largest control-frame payload
+	smallRead  = 256 // the read buffer an idle connection keeps
+)
+
+// readBuf buffers reads from the connection. Its array is small, so an idle
+// connection keeps little; payloads too large for it are read straight into
+// their own slice.
+type readBuf struct {
+	small [smallRead]byte
+	buf   []byte // small[:], or bytes that came with the upgrade request
+	r, w  int    // buf[r:w] is unread
+}
+
+// preload queues bytes that arrived before the connection was taken over.
+func (b *readBuf) preload(p []byte) {
+	if len(p) <= len(b.small) {
+		b.buf = b.small[:]
+	} else {
+		b.buf = make([]byte, len(p))
+	}
+	b.r, b.w = 0, copy(b.buf, p)
+}
+
+// readFull fills p from the buffer and then from src.
+func (b *readBuf) readFull(src io.Reader, p []byte) error {
+	n := copy(p, b.buf[b.r:b.w])
+	b.r += n
+	p = p[n:]
+	if len(p) == 0 {
+		return nil
+	}
+	if len(p) >= len(b.small) {
+		_, err := io.ReadFull(src, p)
+		return err
+	}
+	b.buf = b.small[:]
+	m, err := io.ReadAtLeast(src, b.buf, len(p))
+	b.r, b.w = copy(p, b.buf[:m]), m
+	return err
+}
+
+// readMessage reads frames until a whole data message is in, answering
+// control frames on the way. Protocol errors are answered with a close
+// frame; every error ends the connection.
+func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
+	var (
+		hdr  [maxHeader]byte
+		op   byte // the message's opcode; 0 while none has begun
+		conn = ws.conn
+	)
+	for {
+		if err := ws.rd.readFull(conn, hdr[:2]); err != nil {
+			return nil, false, err
+		}
+		fin, rsv, fop := hdr[0]&0x80 != 0, hdr[0]&0x70, hdr[0]&0x0f
+		masked, n := hdr[1]&0x80 != 0, uint64(hdr[1]&0x7f)
+		switch {
+		case rsv != 0:
+			return nil, false, ws.fail(StatusProtocolError, "reserved bits set: no extension was negotiated")
+		case !masked:
+			return nil, false, ws.fail(StatusProtocolError, "client frames must be masked")
+		}
+		switch n {
+		case 126:
+			if err := ws.rd.readFull(conn, hdr[2:4]); err != nil {
+				return nil, false, err
+			}
+			n = uint64(binary.BigEndian.Uint16(hdr[2:4]))
+		case 127:
+			if err := ws.rd.readFull(conn, hdr[2:10]); err != nil {
+				return nil, false, err
+			}
+			n = binary.BigEndian.Uint64(hdr[2:10])
+		}
+		var key [4]byte
+		if err := ws.rd.readFull(conn, key[:]); err != nil {
+			return nil, false, err
+		}
+		if fop >= opClose {
+			if !fin || n > maxControl {
+				return nil, false, ws.fail(StatusProtocolError, "fragmented or oversized control frame")
+			}
+			p := make([]byte, n)
+			if err := ws.rd.readFull(conn, p); err != nil {
+				return nil, false, err
+			}
+			unmask(p, key)
+			if err := ws.control(fop, p); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		switch {
+		case fop == opContinuation && op == 0:
+			return nil, false, ws.fail(StatusProtocolError, "continuation frame with no message begun")
+		case (fop == opText || fop == opBinary) && op != 0:
+			return nil, false, ws.fail(StatusProtocolError, "new message before the last one ended")
+		case fop != opContinuation && fop != opText && fop != opBinary:
+			return nil, false, ws.fail(StatusProtocolError, fmt.Sprintf("unknown opcode %d", fop))
+		}
+		if fop != opContinuation {
+			op = fop
+		}
+		if n > uint64(ws.limit) || uint64(len(msg))+n > uint64(ws.limit) {
+			return nil, false, ws.fail(StatusMessageTooBig, fmt.Sprintf("read limited at %d bytes", ws.limit))
+		}
+		start := len(msg)
+		if msg, err = ws.readPayload(msg, n); err != nil {
+			return nil, false, err
+		}
+		unmask(msg[start:], key)
+		if fin {
+			if msg == nil {
+				msg = []byte{}
+			}
+			return msg, op == opBinary, nil
+		}
+	}
+}
+
+// readPayload appends n payload bytes to msg. Memory grows with the bytes
+// that arrive, not with the length a frame header claims.
+func (ws *WS) readPayload(msg []byte, n uint64) ([]byte, error) {
+	for n > 0 {
+		chunk := min(n, uint64(max(4096, len(msg))))
+		start := len(msg)
+		msg = append(msg, make([]byte, chunk)...)
+		if err := ws.rd.readFull(ws.conn, msg[start:]); err != nil {
+			return nil, err
+		}
+		n -= chunk
+	}
+	return msg, nil
+}
+
+// control answers a ping, ignores a pong, and answers a close frame, which
+// ends the connection with a *CloseError.
+func (ws *WS) control(op byte, p []byte) error {
+	switch op {
+	case opPing:
+		ws.wmu.Lock()
+		defer ws.wmu.Unlock()
+		if ws.closeSent {
+			return nil
+		}
+		_ = ws.conn.SetWriteDeadline(time.Now().Add(closeWrite))
+		return ws.writeFrameLocked(opPong, p)
+	case opPong:
+		return nil
+	case opClose:
+		ce := &CloseError{Code: StatusNoStatusRcvd}
+		if len(p) == 1 {
+			return ws.fail(StatusProtocolError, "close frame too short to hold a status")
+		}
+		if len(p) >= 2 {
+			ce.Code, ce.Reason = int(binary.BigEndian.Uint16(p)), string(p[2:])
+			if !validCloseCode(ce.Code) || !utf8.ValidString(ce.Reason) {
+				return ws.fail(StatusProtocolError, "invalid close frame")
+			}
+		}
+		_ = ws.sendClose(ce.Code, ce.Reason) // no-op when this side closed first
+		return ce
+	}
+	return ws.fail(StatusProtocolError, fmt.Sprintf("unknown opcode %d", op))
+}
+
+// fail closes the connection with code after a protocol error, and returns
+// the error Read reports.
+func (ws *WS) fail(code int, reason string) error {
+	_ = ws.sendClose(code, reason)
+	return &CloseError{Code: code, Reason: reason}
+}
+
+// validCloseCode reports whether a peer may send code (RFC 6455 §7.4).
+func validCloseCode(code int) bool {
+	switch {
+	case code == 1004 || code == 1005 || code == 1006 || code == 1015:
+		return false
+	case code >= 1000 && code <= 1014:
+		return true
+	}
+	return code >= 3000 && code <= 4999
+}
+
+// putHeader writes the header of an unmasked final frame of n payload bytes
+// and returns its length.
+func putHeader(b []byte, op byte, n int) int {
+	b[0] = 0x80 | op
+	switch {
+	case n < 126:
+		b[1] = byte(n)
+		return 2
+	case n <= 0xffff:
+		b[1] = 126
+		binary.BigEndian.PutUint16(b[2:], uint16(n))
+		return 4
+	}
+	b[1] = 127
+	binary.BigEndian.PutUint64(b[2:], uint64(n))
+	return 10
+}
+
+// unmask XORs p, the payload of one frame, with its masking key.
+func unmask(p []byte, key [4]byte) {
+	k := uint64(binary.LittleEndian.Uint32(key[:]))
+	k |= k << 32
+	i := 0
+	for ; len(p)-i >= 8; i += 8 {
+		binary.LittleEndian.PutUint64(p[i:], binary.LittleEndian.Uint64(p[i:])^k)
+	}
+	for ; i < len(p); i++ {
+		p[i] ^= key[i&3]
+	}
+}
