@@ -21,8 +21,11 @@ type Message struct {
 	Transport adapter.Transport
 	// Request is the request that carried the event: the WebSocket upgrade
 	// request for every event of a socket, the POST for an Ajax event, the
-	// connecting request for :chsk/uidport-open. Its context may have ended;
-	// do not use it for work that outlives the handler call.
+	// connecting request for :chsk/uidport-open. A socket's upgrade request
+	// has a context that keeps the request's values and ends with the
+	// socket, and no parsed form (FormValue parses the query again). An
+	// Ajax request's context ends when its response is written: do not use
+	// it for work that outlives the handler call.
 	Request *http.Request
 
 	reply   func(any) error

@@ -73,6 +73,13 @@ type Options struct {
 	// after a clean close. Zero means 10s; negative disables it.
 	PingTimeout time.Duration
 
+	// ParkAfter is how long a WebSocket may go without a message before its
+	// reading goroutine is let go and the socket waits in the server's epoll
+	// set (Linux; elsewhere every socket keeps a goroutine). An idle socket
+	// then costs a few KiB of heap and no stack. Zero means 1s; negative
+	// keeps a goroutine per socket.
+	ParkAfter time.Duration
+
 	// LongPollTimeout ends a parked Ajax poll with :chsk/timeout, and answers
 	// an Ajax POST whose handler did not reply in time with :chsk/timeout
 	// (Sente's :lp-timeout-ms). Zero means 20s. Sente clients give up after
@@ -164,6 +171,7 @@ func newConfig(o *Options) config {
 	def(&c.CloseGraceWS, 5*time.Second)
 	def(&c.CloseGraceAjax, 5*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
+	def(&c.ParkAfter, time.Second)
 	if c.Handler == nil {
 		c.Handler = HandlerFunc(func(*Message) {})
 	}

@@ -39,6 +39,9 @@ type Server struct {
 	closing bool
 	running sync.WaitGroup // handler goroutines and timer callbacks in flight
 
+	poller   *adapter.Poller // made when a first socket goes idle; nil if unavailable
+	noPoller bool
+
 	unsubscribe func()
 	stats       struct{ slowDisconnects atomic.Uint64 }
 }
@@ -158,6 +161,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 	}
+	s.mu.Lock()
+	p := s.poller
+	s.mu.Unlock()
+	if p != nil {
+		_ = p.Close() // wakes the sockets still parked, so their readers end
+	}
 	done := make(chan struct{})
 	go func() {
 		s.running.Wait()
@@ -183,6 +192,26 @@ func (s *Server) enter() bool {
 }
 
 func (s *Server) leave() { s.running.Done() }
+
+// idlePoller returns the server's poller, making it on first use, or nil if
+// sockets cannot be parked (not Linux, or Shutdown began).
+func (s *Server) idlePoller() *adapter.Poller {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.poller == nil && !s.noPoller && !s.closing {
+		p, err := adapter.NewPoller()
+		if err != nil {
+			s.noPoller = true
+			s.log.Debug("chsk: idle sockets keep their goroutines", slog.Any("err", err))
+			return nil
+		}
+		s.poller = p
+	}
+	if s.closing {
+		return nil
+	}
+	return s.poller
+}
 
 // afterFunc is time.AfterFunc for server work: f does not run after Shutdown
 // began, and Shutdown waits for a running f.

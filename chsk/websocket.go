@@ -34,6 +34,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	ws, err := adapter.AcceptWebSocket(w, r, adapter.WSOptions{
 		ReadLimit: s.cfg.MaxMessageBytes,
 		Binary:    s.cfg.Packer.Binary(),
+		ParkAfter: max(s.cfg.ParkAfter, 0),
 	})
 	if err != nil {
 		s.log.Debug("chsk: WebSocket upgrade failed", slog.Any("err", err))
@@ -47,34 +48,73 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		return
 	}
 	// Handlers see the request with a context that ends with the socket,
-	// not with this handler.
-	rctx, rcancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	r = r.WithContext(rctx)
-	go func() {
-		defer s.leave()
-		defer rcancel()
-		s.readSocket(c, ws, r)
-	}()
+	// not with this handler. Its parsed query is dropped (r.FormValue
+	// parses it again): an idle socket keeps only what it needs.
+	r = r.WithContext(socketContext{r.Context(), ws})
+	r.Form, r.PostForm = nil, nil
+	sr := &sockReader{srv: s, c: c, ws: ws, r: r}
+	sr.sock = &socket{srv: s, c: c, ws: ws}
+	sr.sock.active()
+	c.attach(ws, sr.sock, sr.r)
+	sr.sock.start()
+	go sr.run()
 }
 
-// readSocket delivers the frames of one socket until it ends.
-func (s *Server) readSocket(c *client, ws *adapter.WS, r *http.Request) {
-	defer ws.Close()
-	sock := &socket{srv: s, c: c, ws: ws}
-	sock.active()
-	c.attach(ws, sock, r)
-	sock.start()
-	defer func() {
-		sock.stop()
-		c.detach(ws)
-	}()
+// sockReader reads one socket's frames. It runs on a goroutine while frames
+// come, and parks in the server's poller when they stop.
+type sockReader struct {
+	srv  *Server
+	c    *client
+	ws   *adapter.WS
+	sock *socket
+	r    *http.Request
+}
+
+// run delivers frames until the socket ends or goes idle.
+func (sr *sockReader) run() {
+	s := sr.srv
 	for {
-		data, binary, err := ws.Read(s.ctx)
+		data, binary, err := sr.ws.Read(s.ctx)
+		if err == adapter.ErrIdle {
+			if p := s.idlePoller(); p != nil && p.Wait(sr.ws, sr.run) {
+				return // parked: p runs sr.run again on a new goroutine
+			}
+			continue
+		}
 		if err != nil {
+			sr.end()
 			return
 		}
-		sock.active()
-		s.handleFrame(c, sock, r, data, binary)
+		sr.sock.active()
+		s.handleFrame(sr.c, sr.sock, sr.r, data, binary)
+	}
+}
+
+// end releases the socket: the last thing its reader does.
+func (sr *sockReader) end() {
+	sr.sock.stop()
+	sr.c.detach(sr.ws)
+	sr.ws.Close()
+	sr.srv.leave()
+}
+
+// socketContext is the context of a WebSocket's upgrade request once the
+// upgrade handler returned: it keeps the request's values and ends when the
+// socket does, at no cost while the socket lives.
+type socketContext struct {
+	context.Context // the request's, for its values
+	ws              *adapter.WS
+}
+
+func (c socketContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c socketContext) Done() <-chan struct{}       { return c.ws.Done() }
+
+func (c socketContext) Err() error {
+	select {
+	case <-c.ws.Done():
+		return context.Canceled
+	default:
+		return nil
 	}
 }
 

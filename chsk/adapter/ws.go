@@ -34,7 +34,15 @@ type WSOptions struct {
 	ReadLimit int64
 	// Binary makes Send write binary frames instead of text frames.
 	Binary bool
+	// ParkAfter, if positive, makes Read return ErrIdle when no message
+	// began for that long, so the caller can hand the socket to a Poller
+	// and let its goroutine go.
+	ParkAfter time.Duration
 }
+
+// ErrIdle is returned by Read when WSOptions.ParkAfter passed with no new
+// message. The connection is intact; Read may be called again.
+var ErrIdle = errors.New("adapter: websocket idle")
 
 // WS is the server side of one WebSocket (RFC 6455, no extensions).
 //
@@ -59,6 +67,17 @@ type WS struct {
 	wmu       sync.Mutex
 	closeSent bool
 	whdr      [maxHeader]byte
+
+	// Read deadlines: the read context's end wins over the close
+	// handshake's, which wins over idle parking's.
+	dmu       sync.Mutex
+	cancelled bool // the read context ended
+	closing   bool // CloseClean set the deadline
+	parkAfter time.Duration
+
+	pmu      sync.Mutex
+	parked   *Poller // where the socket waits, if it does
+	parkedFD int32
 }
 
 // closeWait is how long CloseClean waits for the peer's close frame, and
@@ -96,7 +115,7 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts WSOptions) (*W
 		conn.Close()
 		return nil, err
 	}
-	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit, done: make(chan struct{})}
+	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit, done: make(chan struct{}), parkAfter: opts.ParkAfter}
 	if ws.limit <= 0 {
 		ws.limit = 1 << 20
 	}
@@ -176,6 +195,9 @@ func (ws *WS) Transport() Transport { return WebSocket }
 func (ws *WS) Read(ctx context.Context) (data []byte, binary bool, err error) {
 	ws.watch(ctx)
 	data, binary, err = ws.readMessage()
+	if err == ErrIdle && ctx.Err() == nil {
+		return nil, false, err
+	}
 	if err != nil {
 		ws.Close()
 		if ws.stopRead != nil {
@@ -201,9 +223,17 @@ func (ws *WS) watch(ctx context.Context) {
 		ws.stopRead = nil
 	}
 	ws.readCtx = ctx
+	ws.dmu.Lock()
+	ws.cancelled = false
+	ws.dmu.Unlock()
 	if ctx.Done() != nil {
-		conn := ws.conn
-		ws.stopRead = context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) })
+		ws.stopRead = context.AfterFunc(ctx, func() {
+			ws.dmu.Lock()
+			ws.cancelled = true
+			_ = ws.conn.SetReadDeadline(time.Unix(1, 0))
+			ws.dmu.Unlock()
+			ws.wake()
+		})
 	}
 }
 
@@ -266,6 +296,7 @@ func (ws *WS) Done() <-chan struct{} { return ws.done }
 // such an unclean close.
 func (ws *WS) Close() error {
 	ws.markDone()
+	ws.wake()
 	err := ws.conn.Close()
 	if errors.Is(err, net.ErrClosed) {
 		return nil
@@ -283,7 +314,13 @@ func (ws *WS) CloseClean(reason string) error {
 		ws.Close()
 		return err
 	}
-	_ = ws.conn.SetReadDeadline(time.Now().Add(closeWait))
+	ws.dmu.Lock()
+	ws.closing = true
+	if !ws.cancelled {
+		_ = ws.conn.SetReadDeadline(time.Now().Add(closeWait))
+	}
+	ws.dmu.Unlock()
+	ws.wake() // the reader must run to see the peer's answer
 	return nil
 }
 
@@ -307,6 +344,26 @@ func (ws *WS) sendClose(code int, reason string) error {
 }
 
 func (ws *WS) markDone() { ws.closed.Do(func() { close(ws.done) }) }
+
+// wake starts the reader of a parked socket.
+func (ws *WS) wake() {
+	ws.pmu.Lock()
+	p, fd := ws.parked, ws.parkedFD
+	ws.parked = nil
+	ws.pmu.Unlock()
+	if p != nil {
+		p.unpark(ws, fd)
+	}
+}
+
+func (ws *WS) isDone() bool {
+	select {
+	case <-ws.done:
+		return true
+	default:
+		return false
+	}
+}
 
 // CloseError is the close frame that ended a WebSocket: sent by the peer,
 // or by this side because the peer broke the protocol or a limit.

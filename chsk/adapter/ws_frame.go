@@ -2,8 +2,10 @@ package adapter
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 	"unicode/utf8"
 )
@@ -71,6 +73,11 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 		conn = ws.conn
 	)
 	for {
+		if op == 0 && ws.parkAfter > 0 && ws.rd.r == ws.rd.w {
+			if err := ws.awaitMessage(); err != nil {
+				return nil, false, err
+			}
+		}
 		if err := ws.rd.readFull(conn, hdr[:2]); err != nil {
 			return nil, false, err
 		}
@@ -137,6 +144,42 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 			}
 			return msg, op == opBinary, nil
 		}
+	}
+}
+
+// awaitMessage waits up to parkAfter for the first bytes of a message; it
+// returns ErrIdle if none came.
+func (ws *WS) awaitMessage() error {
+	ws.setIdleDeadline(time.Now().Add(ws.parkAfter))
+	m, err := ws.conn.Read(ws.rd.small[:])
+	ws.setIdleDeadline(time.Time{})
+	if m > 0 {
+		ws.rd.buf = ws.rd.small[:]
+		ws.rd.r, ws.rd.w = 0, m
+		return nil
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		ws.dmu.Lock()
+		idle := !ws.cancelled && !ws.closing
+		ws.dmu.Unlock()
+		if idle {
+			return ErrIdle
+		}
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// setIdleDeadline sets the read deadline for idle parking, unless the read
+// context ended or a close handshake set its own.
+func (ws *WS) setIdleDeadline(t time.Time) {
+	ws.dmu.Lock()
+	defer ws.dmu.Unlock()
+	if !ws.cancelled && !ws.closing {
+		_ = ws.conn.SetReadDeadline(t)
 	}
 }
 

@@ -1,0 +1,21 @@
+//go:build !linux
+
+package adapter
+
+import "errors"
+
+// Poller holds idle WebSockets without a goroutine each. It needs Linux's
+// epoll: elsewhere NewPoller returns an error and sockets keep their
+// goroutines.
+type Poller struct{}
+
+// NewPoller returns an error: there is no poller on this system.
+func NewPoller() (*Poller, error) { return nil, errors.ErrUnsupported }
+
+// Wait reports false: nothing is parked.
+func (p *Poller) Wait(ws *WS, f func()) bool { return false }
+
+// Close does nothing.
+func (p *Poller) Close() error { return nil }
+
+func (p *Poller) unpark(ws *WS, fd int32) {}

@@ -1,0 +1,53 @@
+package chsk
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"runtime/pprof"
+	"testing"
+	"time"
+
+	"github.com/gosente/gosente/chsk/wire"
+	"github.com/stretchr/testify/require"
+)
+
+// socketReaders counts the goroutines reading a socket.
+func socketReaders() int {
+	var buf bytes.Buffer
+	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
+	return bytes.Count(buf.Bytes(), []byte("chsk.(*sockReader).run"))
+}
+
+// Idle sockets give up their goroutines, and still get pushes, send events,
+// get replies, and end at Shutdown.
+func TestIdleSocketsPark(t *testing.T) {
+	const n = 20
+	opts := Options{ParkAfter: 20 * time.Millisecond, CloseGraceWS: 50 * time.Millisecond,
+		UserID: func(_ *http.Request, cid string) any { return cid }}
+	a := newRefApp(t, opts)
+	socks := make([]*testWS, n)
+	for i := range socks {
+		socks[i], _ = a.openWS(t, fmt.Sprintf("park-%d", i))
+	}
+	require.Eventually(t, func() bool { return socketReaders() == 0 }, 5*time.Second, 10*time.Millisecond,
+		"idle sockets still have reading goroutines")
+	for round := range 3 {
+		for i, w := range socks {
+			w.write(fmt.Sprintf(`[[:test/echo %d] "cb%d"]`, i, round))
+		}
+		for i, w := range socks {
+			require.Equal(t, fmt.Sprintf(`[%d "cb%d"]`, i, round), w.read())
+		}
+		require.NoError(t, a.srv.Broadcast(wire.Event{ID: "t/all", Data: int64(round)}))
+		for _, w := range socks {
+			require.Equal(t, fmt.Sprintf(`[[[:t/all %d]] nil]`, round), w.read())
+		}
+		require.Eventually(t, func() bool { return socketReaders() == 0 }, 5*time.Second, 10*time.Millisecond,
+			"sockets did not park again after round %d", round)
+	}
+	// A parked socket whose client goes away is noticed.
+	connected := len(a.srv.Connected().Any)
+	require.NoError(t, socks[0].c.CloseNow())
+	require.Eventually(t, func() bool { return len(a.srv.Connected().Any) == connected-1 }, 5*time.Second, 10*time.Millisecond)
+}
