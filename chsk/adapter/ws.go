@@ -98,6 +98,11 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts WSOptions) (*W
 		http.Error(w, err.Error(), code)
 		return nil, err
 	}
+	if !canHijack(w) {
+		err := errors.New("adapter: the ResponseWriter cannot be hijacked")
+		http.Error(w, http.StatusText(http.StatusNotImplemented), http.StatusNotImplemented)
+		return nil, err
+	}
 	h := w.Header()
 	h.Set("Upgrade", "websocket")
 	h.Set("Connection", "Upgrade")
@@ -127,6 +132,21 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts WSOptions) (*W
 		ws.rd.preload(early)
 	}
 	return ws, nil
+}
+
+// canHijack reports whether w, or a writer it wraps (by Unwrap, as
+// http.ResponseController looks), can be hijacked.
+func canHijack(w http.ResponseWriter) bool {
+	for {
+		switch t := w.(type) {
+		case http.Hijacker:
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return false
+		}
+	}
 }
 
 // verifyUpgrade checks an upgrade request as RFC 6455 §4.2.1 asks, with the

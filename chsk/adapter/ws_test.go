@@ -302,6 +302,7 @@ func TestAcceptWebSocketRefuses(t *testing.T) {
 		{"version 8", "GET", map[string]string{"Sec-WebSocket-Version": "8"}, http.StatusBadRequest},
 		{"no key", "GET", map[string]string{"Sec-WebSocket-Key": ""}, http.StatusBadRequest},
 		{"short key", "GET", map[string]string{"Sec-WebSocket-Key": "AAAA"}, http.StatusBadRequest},
+		{"valid, but the writer cannot be hijacked", "GET", nil, http.StatusNotImplemented},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest(tc.method, "/", nil)
