@@ -32,6 +32,7 @@ type client struct {
 	graceT   *time.Timer   // armed while conn is nil
 	gen      uint64        // bumped on every attach and detach
 	writing  bool          // a goroutine is draining the queues
+	finish   bool          // Shutdown: end the connection after the last drain
 	removed  bool          // no longer in the registry
 	slowDrop bool          // disconnected for falling behind
 	drops    uint64        // bumped whenever the queues are dropped
@@ -103,14 +104,21 @@ func (c *client) drainLocked() {
 	c.writing = true
 	for c.conn != nil {
 		conn, sock := c.conn, c.sock
-		var frame []byte
-		batch := 0
+		// What is being written leaves the queues at once: MaxQueue counts
+		// what waits, so a client that read everything is never "behind".
+		var (
+			frame []byte
+			taken []wire.Raw
+		)
 		switch {
 		case len(c.out) > 0:
 			frame = c.out[0]
+			c.out[0] = nil
+			c.out = c.out[1:]
 		case len(c.pending) > 0 && c.flushT == nil:
-			frame = wire.AppendBatch(nil, c.srv.format, c.pending)
-			batch = len(c.pending)
+			taken = c.pending
+			frame = wire.AppendBatch(nil, c.srv.format, taken)
+			c.pending = nil
 		}
 		if frame == nil {
 			break
@@ -123,11 +131,18 @@ func (c *client) drainLocked() {
 		cancel()
 		c.mu.Lock()
 		if c.drops != drops {
-			break // the queues were dropped meanwhile: what was sent is gone from them
+			break // the queues were dropped meanwhile: the client is on its way out
 		}
 		if err != nil {
 			if errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
-				c.detachLocked(conn) // the poll ended meanwhile; keep the frame
+				// The poll ended meanwhile: what it did not take goes back
+				// to the front, for the next connection.
+				if taken != nil {
+					c.pending = append(taken, c.pending...)
+				} else {
+					c.out = append([][]byte{frame}, c.out...)
+				}
+				c.detachLocked(conn)
 				continue
 			}
 			if timedOut { // the client does not read: a slow consumer too
@@ -138,22 +153,59 @@ func (c *client) drainLocked() {
 			c.detachLocked(conn)
 			break
 		}
-		if batch > 0 {
-			clear(c.pending[:batch])
-			c.pending = c.pending[batch:]
-			if sock != nil {
-				sock.active()
-			}
-		} else {
-			c.out[0] = nil
-			c.out = c.out[1:]
+		if taken != nil && sock != nil {
+			sock.active()
 		}
 		if conn.Transport() == adapter.Ajax {
 			c.detachLocked(conn) // a poll takes one frame
 		}
 	}
 	c.writing = false
+	if c.finish {
+		c.finishLocked()
+		return
+	}
 	c.mu.Unlock()
+}
+
+// shutdown is the client's part of Server.Shutdown: what is queued is
+// written to the current connection at once, without waiting for the
+// batching window; then the connection ends.
+func (c *client) shutdown() {
+	c.mu.Lock()
+	c.finish = true
+	for _, t := range []**time.Timer{&c.flushT, &c.graceT} {
+		if *t != nil {
+			(*t).Stop()
+			*t = nil
+		}
+	}
+	c.drainLocked() // the writer, this goroutine or another, calls finishLocked
+}
+
+// finishLocked ends the client's connection after its last drain: a socket
+// is dropped (uncleanly, so that clients of every Sente version reconnect),
+// a parked poll answered :chsk/timeout. Pushes still queued, for a client
+// with no connection, are counted as undelivered. It is called with c.mu
+// held and releases it.
+func (c *client) finishLocked() {
+	conn, undelivered := c.conn, len(c.pending)
+	clear(c.pending)
+	clear(c.out)
+	c.pending, c.out, c.conn, c.sock = nil, nil, nil, nil
+	c.mu.Unlock()
+	if undelivered > 0 {
+		c.srv.stats.undelivered.Add(uint64(undelivered))
+		c.srv.log.Warn("chsk: pushes not delivered at shutdown: the client had no connection",
+			slog.String("client-id", c.cid), slog.String("transport", c.kind.String()), slog.Int("pushes", undelivered))
+	}
+	switch conn := conn.(type) {
+	case nil:
+	case *adapter.Poll:
+		c.srv.answer(conn, c.srv.timeoutFrame) // the client polls again at once
+	default:
+		_ = conn.Close()
+	}
 }
 
 // attach makes conn the client's connection and sends what waited for it.

@@ -43,7 +43,7 @@ type Server struct {
 	noPoller bool
 
 	unsubscribe func()
-	stats       struct{ slowDisconnects atomic.Uint64 }
+	stats       struct{ slowDisconnects, undelivered atomic.Uint64 }
 }
 
 // New returns a Server configured by opts; nil means every default.
@@ -118,24 +118,49 @@ type Stats struct {
 	// SlowDisconnects counts clients disconnected because their queue passed
 	// Options.MaxQueue or a write to them outlasted Options.WriteTimeout.
 	SlowDisconnects uint64
+	// UndeliveredAtShutdown counts pushes that Send accepted and Shutdown
+	// could not deliver, because their client had no connection then (an
+	// Ajax client between polls, a socket in its close grace period).
+	UndeliveredAtShutdown uint64
 }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
-	return Stats{SlowDisconnects: s.stats.slowDisconnects.Load()}
+	return Stats{
+		SlowDisconnects:       s.stats.slowDisconnects.Load(),
+		UndeliveredAtShutdown: s.stats.undelivered.Load(),
+	}
 }
 
-// Shutdown stops the server: new requests get 503, WebSockets are dropped
-// (so that clients of every Sente version reconnect, to another node or to
-// the restarted server), parked polls and POSTs waiting for a reply are
-// answered :chsk/timeout. It returns once every goroutine and timer callback
-// the server started has ended, or with ctx's error.
+// Shutdown stops the server: new requests get 503; what is queued for each
+// client is written at once; then WebSockets are dropped (so that clients of
+// every Sente version reconnect, to another node or to the restarted server),
+// and parked polls and POSTs waiting for a reply are answered :chsk/timeout.
+// Pushes queued for a client with no connection are counted in
+// Stats().UndeliveredAtShutdown. Shutdown returns once every goroutine and
+// timer callback the server started has ended, or with ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	already := s.closing
 	s.closing = true
 	s.mu.Unlock()
 	if !already {
+		// Last writes first, while sockets are still read (and handlers may
+		// still reply), all clients at once.
+		clients := s.reg.all()
+		var flushes sync.WaitGroup
+		for _, c := range clients {
+			flushes.Go(c.shutdown)
+		}
+		flushed := make(chan struct{})
+		go func() {
+			flushes.Wait()
+			close(flushed)
+		}()
+		select {
+		case <-flushed:
+		case <-ctx.Done():
+		}
 		s.cancel()
 		if s.unsubscribe != nil {
 			s.unsubscribe()
@@ -145,18 +170,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 				s.uidChanged(UIDChange{UID: uid})
 			}
 		}
-		for _, c := range s.reg.all() {
+		for _, c := range clients { // writes that outlived ctx end here
 			c.mu.Lock()
 			conn := c.conn
-			for _, t := range []*time.Timer{c.flushT, c.graceT} {
-				if t != nil {
-					t.Stop()
-				}
-			}
 			c.mu.Unlock()
-			if poll, ok := conn.(*adapter.Poll); ok {
-				s.answer(poll, s.timeoutFrame) // the client re-polls at once
-			} else if conn != nil {
+			if conn != nil {
 				_ = conn.Close()
 			}
 		}
