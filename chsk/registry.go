@@ -23,9 +23,53 @@ type UIDChange struct {
 
 // registry maps uids to their clients. Lock order: registry.mu, then client.mu.
 type registry struct {
-	srv  *Server
-	mu   sync.Mutex
-	uids map[string]*uidEntry
+	srv   *Server
+	mu    sync.Mutex
+	uids  map[string]*uidEntry
+	notes map[string]*uidNotes // by uid key, while some are undelivered
+}
+
+// uidNotes are a uid's notifications (OnUIDChange, Presence, uidport-open
+// and -close), queued under the registry lock in the order the registry
+// changed, and run outside it by one goroutine at a time: a user who leaves
+// and comes back is never reported gone after being reported back.
+type uidNotes struct {
+	queue []func()
+	busy  bool // a goroutine is running the queue
+}
+
+// notifyLocked queues f for the uid key; g.mu is held. It reports whether
+// the caller must run the queue (runNotes) once it released g.mu.
+func (g *registry) notifyLocked(key string, f func()) bool {
+	n := g.notes[key]
+	if n == nil {
+		n = &uidNotes{}
+		g.notes[key] = n
+	}
+	n.queue = append(n.queue, f)
+	if n.busy {
+		return false
+	}
+	n.busy = true
+	return true
+}
+
+// runNotes runs the uid key's notifications until none is left.
+func (g *registry) runNotes(key string) {
+	for {
+		g.mu.Lock()
+		n := g.notes[key]
+		if len(n.queue) == 0 {
+			delete(g.notes, key)
+			g.mu.Unlock()
+			return
+		}
+		f := n.queue[0]
+		n.queue[0] = nil
+		n.queue = n.queue[1:]
+		g.mu.Unlock()
+		f()
+	}
 }
 
 type uidEntry struct {
@@ -77,15 +121,19 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 	c.startGraceLocked() // until a connection attaches
 	c.mu.Unlock()
 	e.clients(kind)[cid] = c
-	change := UIDChange{UID: uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
-	newKind := len(e.clients(kind)) == 1
-	g.mu.Unlock()
-	if newKind {
-		g.srv.uidChanged(change)
+	run := false
+	if len(e.clients(kind)) == 1 {
+		change := UIDChange{UID: uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
+		run = g.notifyLocked(uidKey, func() { g.srv.uidChanged(change) })
 	}
 	if opened {
-		g.srv.deliver(&Message{Event: wire.Event{ID: wire.EvUidportOpen, Data: uid}, UID: uid,
-			ClientID: cid, Transport: kind, Request: r})
+		m := &Message{Event: wire.Event{ID: wire.EvUidportOpen, Data: uid}, UID: uid,
+			ClientID: cid, Transport: kind, Request: r}
+		run = g.notifyLocked(uidKey, func() { g.srv.deliver(m) }) || run
+	}
+	g.mu.Unlock()
+	if run {
+		g.runNotes(uidKey)
 	}
 	return c, nil
 }
@@ -121,15 +169,19 @@ func (g *registry) expire(c *client, gen uint64) {
 	if closed {
 		delete(g.uids, c.uidKey)
 	}
-	change := UIDChange{UID: c.uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
-	lostKind := len(e.clients(c.kind)) == 0
-	g.mu.Unlock()
-	if lostKind {
-		g.srv.uidChanged(change)
+	run := false
+	if len(e.clients(c.kind)) == 0 {
+		change := UIDChange{UID: c.uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
+		run = g.notifyLocked(c.uidKey, func() { g.srv.uidChanged(change) })
 	}
 	if closed {
-		g.srv.deliver(&Message{Event: wire.Event{ID: wire.EvUidportClose, Data: c.uid}, UID: c.uid,
-			ClientID: c.cid, Transport: c.kind, Request: req})
+		m := &Message{Event: wire.Event{ID: wire.EvUidportClose, Data: c.uid}, UID: c.uid,
+			ClientID: c.cid, Transport: c.kind, Request: req}
+		run = g.notifyLocked(c.uidKey, func() { g.srv.deliver(m) }) || run
+	}
+	g.mu.Unlock()
+	if run {
+		g.runNotes(c.uidKey)
 	}
 }
 

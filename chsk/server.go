@@ -65,7 +65,7 @@ func New(opts *Options) (*Server, error) {
 	if cfg.Packer.Binary() {
 		s.contentType = "application/octet-stream"
 	}
-	s.reg = registry{srv: s, uids: make(map[string]*uidEntry)}
+	s.reg = registry{srv: s, uids: make(map[string]*uidEntry), notes: make(map[string]*uidNotes)}
 	var err error
 	if s.timeoutFrame, err = cfg.Packer.Pack(nil, wire.KwTimeout, nil); err != nil {
 		return nil, fmt.Errorf("chsk: packer: %w", err)
