@@ -33,7 +33,11 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 		return
 	}
 	poll := adapter.ParkPoll(w, r, s.contentType)
-	c.attach(poll, nil, r)
+	c, rej := s.reg.attach(c, poll, nil, r)
+	if rej != nil {
+		s.answer(poll, s.timeoutFrame)
+		return
+	}
 	timer := time.NewTimer(s.cfg.LongPollTimeout)
 	defer timer.Stop()
 	select {

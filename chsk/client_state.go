@@ -127,7 +127,7 @@ func (c *client) drainLocked() {
 		c.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 		err := conn.Send(ctx, frame)
-		timedOut := ctx.Err() != nil
+		timedOut := ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)
 		cancel()
 		c.mu.Lock()
 		if c.drops != drops {
@@ -145,8 +145,9 @@ func (c *client) drainLocked() {
 				c.detachLocked(conn)
 				continue
 			}
-			if timedOut { // the client does not read: a slow consumer too
+			if timedOut && !c.slowDrop { // the client does not read: a slow consumer too
 				c.srv.stats.slowDisconnects.Add(1)
+				c.slowDrop = true // counted once, whatever its queue does next
 			}
 			c.srv.log.Debug("chsk: write failed", slog.String("client-id", c.cid), slog.Any("err", err))
 			_ = conn.Close()
@@ -209,8 +210,14 @@ func (c *client) finishLocked() {
 }
 
 // attach makes conn the client's connection and sends what waited for it.
-func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request) {
+// It reports false, and does nothing, if c was removed meanwhile (its grace
+// period ran out first): the caller then needs a new client.
+func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request) bool {
 	c.mu.Lock()
+	if c.removed {
+		c.mu.Unlock()
+		return false
+	}
 	if old := c.conn; old != nil && old != conn {
 		if c.kind == adapter.Ajax {
 			// A newer poll replaces an older one: release the older at once.
@@ -229,6 +236,7 @@ func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request) {
 		c.graceT = nil
 	}
 	c.drainLocked()
+	return true
 }
 
 // detach forgets conn if it is still the client's connection and starts the

@@ -138,6 +138,23 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 	return c, nil
 }
 
+// attach attaches conn to the client for (kind, uid, cid), starting from c:
+// if c's grace period ran out before conn came (a slow upgrade, a loaded
+// server), a new client takes its place, as if it had just connected. A nil
+// client with a Rejection means MaxClientsPerUID was reached meanwhile.
+func (g *registry) attach(c *client, conn adapter.Conn, sock *socket, r *http.Request) (*client, *Rejection) {
+	for !c.attach(conn, sock, r) {
+		var rej *Rejection
+		if c, rej = g.ensure(c.kind, c.uid, c.uidKey, c.cid, r); rej != nil {
+			return nil, rej
+		}
+		if sock != nil {
+			sock.c = c
+		}
+	}
+	return c, nil
+}
+
 // expire removes c when its grace period (generation gen) ran out without a
 // new connection, and emits :chsk/uidport-close when it was the uid's last.
 func (g *registry) expire(c *client, gen uint64) {

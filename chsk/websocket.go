@@ -55,7 +55,12 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	sr := &sockReader{srv: s, c: c, ws: ws, r: r}
 	sr.sock = &socket{srv: s, c: c, ws: ws}
 	sr.sock.active()
-	c.attach(ws, sr.sock, sr.r)
+	if sr.c, rej = s.reg.attach(c, ws, sr.sock, sr.r); rej != nil {
+		s.log.Info("chsk: socket refused after its upgrade", slog.String("reason", rej.Reason))
+		ws.Close()
+		s.leave()
+		return
+	}
 	sr.sock.start()
 	go sr.run()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -289,6 +290,9 @@ func (ws *WS) write(ctx context.Context, op byte, payload []byte) error {
 		ws.Close()
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("adapter: write: %w", ctxErr)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) { // ctx's deadline, seen first by the network
+			return fmt.Errorf("adapter: write: %w", context.DeadlineExceeded)
 		}
 		return err
 	}

@@ -350,3 +350,14 @@ func FuzzWSRead(f *testing.F) {
 		ws.Close()
 	})
 }
+
+// A write the peer does not take in time fails with context.DeadlineExceeded
+// and ends the connection.
+func TestWSSendTimeout(t *testing.T) {
+	_, _, ws := dialPair(t, WSOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := ws.Send(ctx, make([]byte, 64<<20)) // far more than the socket buffers
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	<-ws.Done()
+}
