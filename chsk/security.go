@@ -78,8 +78,10 @@ func CSRFTokenFromContext(ctx context.Context) string {
 func (s *Server) check(r *http.Request) *Rejection {
 	if s.cfg.Reject != nil {
 		if rej := s.cfg.Reject(r); rej != nil {
-			if rej.Kind == "" {
-				rej.Kind = RejectHook
+			if rej.Kind == "" { // a copy: the hook may return one Rejection to many requests
+				cp := *rej
+				cp.Kind = RejectHook
+				rej = &cp
 			}
 			return rej
 		}
