@@ -33,7 +33,7 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 		return
 	}
 	poll := adapter.ParkPoll(w, r, s.contentType)
-	c, rej := s.reg.attach(c, poll, nil, r)
+	c, rej := s.reg.attach(c, poll, nil, r, nil)
 	if rej != nil {
 		s.answer(poll, s.timeoutFrame)
 		return

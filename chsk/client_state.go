@@ -209,14 +209,18 @@ func (c *client) finishLocked() {
 	}
 }
 
-// attach makes conn the client's connection and sends what waited for it.
+// attach makes conn the client's connection and sends first (a socket's
+// handshake), then what waited for it.
 // It reports false, and does nothing, if c was removed meanwhile (its grace
 // period ran out first): the caller then needs a new client.
-func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request) bool {
+func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request, first []byte) bool {
 	c.mu.Lock()
 	if c.removed {
 		c.mu.Unlock()
 		return false
+	}
+	if first != nil {
+		c.out = append([][]byte{first}, c.out...)
 	}
 	if old := c.conn; old != nil && old != conn {
 		if c.kind == adapter.Ajax {

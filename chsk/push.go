@@ -56,19 +56,30 @@ func (s *Server) publish(p Publication, ev wire.Event) error {
 		return err
 	}
 	p.Event = raw
-	if s.ctx.Err() != nil {
+	if s.stopping.Load() {
 		return ErrShutdown
 	}
 	if s.cfg.Broker != nil {
 		return s.cfg.Broker.Publish(s.ctx, p)
 	}
-	s.publishLocal(p)
+	if !s.publishLocal(p) {
+		return ErrShutdown
+	}
 	return nil
 }
 
-// publishLocal queues a publication for this node's clients.
-func (s *Server) publishLocal(p Publication) {
+// publishLocal queues a publication for this node's clients. It reports
+// false once Shutdown began: Shutdown waits for the publications in flight,
+// so that what was queued before it is written (or counted) by its final
+// flush, and nothing is queued after.
+func (s *Server) publishLocal(p Publication) bool {
+	s.pubMu.RLock()
+	defer s.pubMu.RUnlock()
+	if s.stopping.Load() {
+		return false
+	}
 	for _, c := range s.reg.targets(p) {
 		c.push(p.Event)
 	}
+	return true
 }

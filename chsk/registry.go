@@ -142,8 +142,8 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 // if c's grace period ran out before conn came (a slow upgrade, a loaded
 // server), a new client takes its place, as if it had just connected. A nil
 // client with a Rejection means MaxClientsPerUID was reached meanwhile.
-func (g *registry) attach(c *client, conn adapter.Conn, sock *socket, r *http.Request) (*client, *Rejection) {
-	for !c.attach(conn, sock, r) {
+func (g *registry) attach(c *client, conn adapter.Conn, sock *socket, r *http.Request, first []byte) (*client, *Rejection) {
+	for !c.attach(conn, sock, r, first) {
 		var rej *Rejection
 		if c, rej = g.ensure(c.kind, c.uid, c.uidKey, c.cid, r); rej != nil {
 			return nil, rej

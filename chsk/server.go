@@ -35,9 +35,11 @@ type Server struct {
 	ctx    context.Context // ends at Shutdown
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	closing bool
-	running sync.WaitGroup // handler goroutines and timer callbacks in flight
+	mu       sync.Mutex
+	closing  bool
+	stopping atomic.Bool    // closing, for publishers, which do not take mu
+	pubMu    sync.RWMutex   // held for reading while a publication is queued
+	running  sync.WaitGroup // handler goroutines and timer callbacks in flight
 
 	poller   *adapter.Poller // made when a first socket goes idle; nil if unavailable
 	noPoller bool
@@ -75,7 +77,7 @@ func New(opts *Options) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Broker != nil {
-		s.unsubscribe = cfg.Broker.Subscribe(s.publishLocal)
+		s.unsubscribe = cfg.Broker.Subscribe(func(p Publication) { s.publishLocal(p) })
 	}
 	return s, nil
 }
@@ -145,6 +147,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
 	s.mu.Unlock()
 	if !already {
+		// No publication is queued after this point, and the ones in flight
+		// are queued before the final flush.
+		s.stopping.Store(true)
+		s.pubMu.Lock()
+		s.pubMu.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
 		// Last writes first, while sockets are still read (and handlers may
 		// still reply), all clients at once.
 		clients := s.reg.all()

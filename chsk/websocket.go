@@ -40,10 +40,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		s.log.Debug("chsk: WebSocket upgrade failed", slog.Any("err", err))
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.WriteTimeout)
-	err = ws.Send(ctx, hs) // the handshake is always the first frame
-	cancel()
-	if err != nil || !s.enter() {
+	if !s.enter() {
 		ws.Close()
 		return
 	}
@@ -55,7 +52,9 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	sr := &sockReader{srv: s, c: c, ws: ws, r: r}
 	sr.sock = &socket{srv: s, c: c, ws: ws}
 	sr.sock.active()
-	if sr.c, rej = s.reg.attach(c, ws, sr.sock, sr.r); rej != nil {
+	// The handshake goes out as the socket's first frame when it attaches:
+	// no push can come before it, and none falls between the two.
+	if sr.c, rej = s.reg.attach(c, ws, sr.sock, sr.r, hs); rej != nil {
 		s.log.Info("chsk: socket refused after its upgrade", slog.String("reason", rej.Reason))
 		ws.Close()
 		s.leave()
