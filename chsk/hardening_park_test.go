@@ -1,0 +1,65 @@
+package chsk
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gosente/gosente/chsk/wire"
+)
+
+// Sockets that go quiet are parked (Options.ParkAfter): the server must
+// still count them as connected, push to them, and read from them.
+func TestHardeningParkedSockets(t *testing.T) {
+	const n = 100
+	hardBaseline(t, 8<<20)
+	opts := hardOptions()
+	opts.ParkAfter = 20 * time.Millisecond
+	opts.KeepAlive = -1    // no pings among the frames read here
+	opts.SendBufferWS = -1 // no batching window to wait out
+	a := newRefApp(t, opts)
+	cookie, token := a.newSession()
+	conns := make([]*rawWS, n)
+	defer func() {
+		for _, w := range conns {
+			if w != nil {
+				w.closeAbrupt()
+			}
+		}
+	}()
+	for i := range n {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		w, err := rawOpen(ctx, a.hs.URL, cookie, token, fmt.Sprintf("park-%d", i), 0)
+		cancel()
+		require.NoError(t, err)
+		hs, err := w.readText(5 * time.Second)
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(hs, "[[:chsk/handshake"), hs)
+		conns[i] = w
+	}
+	for round := range 2 {
+		time.Sleep(300 * time.Millisecond) // every socket parks
+		require.Len(t, a.srv.Connected().Any, n, "round %d", round)
+		for i, w := range conns {
+			cid := fmt.Sprintf("park-%d", i)
+			require.NoError(t, a.srv.Send(cid, wire.Event{ID: "t/p", Data: int64(round)}))
+			got, err := w.readText(5 * time.Second)
+			require.NoError(t, err, "%s round %d", cid, round)
+			require.Equal(t, fmt.Sprintf("[[[:t/p %d]] nil]", round), got)
+			require.NoError(t, w.write(rawFrame(1, []byte(`[[:test/echo 1] "cb"]`)), 5*time.Second))
+			got, err = w.readText(5 * time.Second)
+			require.NoError(t, err, "%s round %d", cid, round)
+			require.Equal(t, `[1 "cb"]`, got)
+		}
+	}
+	for _, w := range conns {
+		w.closeClean(5 * time.Second)
+	}
+	conns = nil
+	hardWaitIdle(t, a, 5*time.Second)
+	hardAssertServes(t, a)
+}
