@@ -41,8 +41,9 @@ type Server struct {
 	pubMu    sync.RWMutex   // held for reading while a publication is queued
 	running  sync.WaitGroup // handler goroutines and timer callbacks in flight
 
-	poller   *adapter.Poller // made when a first socket goes idle; nil if unavailable
-	noPoller bool
+	poller      *adapter.Poller // made when a first socket goes idle; nil if unavailable
+	noPoller    bool
+	parkRefused sync.Once // "cannot park" is logged once
 
 	unsubscribe func()
 	stats       struct{ slowDisconnects, undelivered atomic.Uint64 }

@@ -80,8 +80,15 @@ func (sr *sockReader) run() {
 	for {
 		data, binary, err := sr.ws.Read(s.ctx)
 		if err == adapter.ErrIdle {
-			if p := s.idlePoller(); p != nil && p.Wait(sr.ws, sr.run) {
+			p := s.idlePoller()
+			if p != nil && p.Wait(sr.ws, sr.run) {
 				return // parked: p runs sr.run again on a new goroutine
+			}
+			if p != nil {
+				s.parkRefused.Do(func() {
+					s.log.Info("chsk: idle WebSockets keep a goroutine each: their connections cannot be parked " +
+						"(TLS terminated in Go, or a listener that wraps connections without SyscallConn)")
+				})
 			}
 			continue
 		}

@@ -3,7 +3,9 @@
 package adapter
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"syscall"
 )
@@ -54,13 +56,15 @@ func NewPoller() (*Poller, error) {
 // or the poller closes; then f runs once, on a new goroutine. Wait reports
 // false, and f never runs, if ws cannot be parked: f's caller then keeps
 // reading on its own goroutine.
+//
+// Only a connection that is a syscall.Conn and buffers nothing of its own
+// (a *net.TCPConn, as net/http hijacks it) can be parked; for any other
+// (TLS terminated in Go, a wrapping listener) Wait reports false and turns
+// ws's idle timeout off, so its reader simply keeps waiting.
 func (p *Poller) Wait(ws *WS, f func()) bool {
-	sc, ok := ws.conn.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	rc, err := sc.SyscallConn()
+	rc, err := rawConn(ws.conn)
 	if err != nil {
+		ws.parkAfter = 0 // the reader's own field: Wait runs on the reader
 		return false
 	}
 	p.mu.Lock()
@@ -91,6 +95,15 @@ func (p *Poller) Wait(ws *WS, f func()) bool {
 	p.waiting[w.fd] = w
 	ws.parked, ws.parkedFD = p, w.fd
 	return true
+}
+
+// rawConn returns the descriptor of a connection the poller can watch.
+func rawConn(c net.Conn) (syscall.RawConn, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	return sc.SyscallConn()
 }
 
 // unpark wakes ws if it is parked here: its reader runs, and finds the

@@ -4,6 +4,7 @@ package adapter
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -151,6 +152,14 @@ func TestPollerRefuses(t *testing.T) {
 	_, _, ws := dialPair(t, WSOptions{})
 	ws.Close()
 	require.False(t, p.Wait(ws, func() { t.Error("ran") }))
+	// A connection with no descriptor of its own (TLS, a wrapper) cannot
+	// park; its idle timeout is turned off, so its reader just waits.
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	piped := &WS{conn: a, done: make(chan struct{}), parkAfter: time.Second}
+	require.False(t, p.Wait(piped, func() { t.Error("ran") }))
+	require.Zero(t, piped.parkAfter)
 	_, _, ws2 := dialPair(t, WSOptions{})
 	p.Close()
 	require.False(t, p.Wait(ws2, func() { t.Error("ran") }))

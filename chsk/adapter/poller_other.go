@@ -12,8 +12,11 @@ type Poller struct{}
 // NewPoller returns an error: there is no poller on this system.
 func NewPoller() (*Poller, error) { return nil, errors.ErrUnsupported }
 
-// Wait reports false: nothing is parked.
-func (p *Poller) Wait(ws *WS, f func()) bool { return false }
+// Wait reports false, and turns ws's idle timeout off: nothing is parked.
+func (p *Poller) Wait(ws *WS, f func()) bool {
+	ws.parkAfter = 0
+	return false
+}
 
 // Close does nothing.
 func (p *Poller) Close() error { return nil }
