@@ -28,11 +28,12 @@ type client struct {
 	sock     *socket       // WebSocket state while conn is a socket
 	out      [][]byte      // frames to write before pushes (WS replies, pings)
 	pending  []wire.Raw    // pushed events not yet sent
-	flushT   *time.Timer   // armed while a batching window is open
+	flushing bool          // a batching window is open (see flusher)
 	graceT   *time.Timer   // armed while conn is nil
 	gen      uint64        // bumped on every attach and detach
 	writing  bool          // a goroutine is draining the queues
 	finish   bool          // Shutdown: end the connection after the last drain
+	finished chan struct{} // closed by the last drain, when Shutdown waits for it
 	removed  bool          // no longer in the registry
 	slowDrop bool          // disconnected for falling behind
 	drops    uint64        // bumped whenever the queues are dropped
@@ -60,14 +61,13 @@ func (c *client) push(ev wire.Raw) {
 		return
 	}
 	c.pending = append(c.pending, ev)
-	if c.flushT != nil {
+	if c.flushing {
 		c.mu.Unlock()
 		return
 	}
-	// Always on a timer goroutine, even without a window: the sender must
-	// never wait for a slow client, and Shutdown waits for the flush.
-	c.flushT = c.srv.afterFunc(max(c.window(), 0), c.flush)
+	c.flushing = true
 	c.mu.Unlock()
+	c.srv.flushes.schedule(c)
 }
 
 // send queues a frame for the current socket (replies, pongs, pings).
@@ -89,7 +89,7 @@ func (c *client) send(frame []byte) error {
 // flush ends the batching window.
 func (c *client) flush() {
 	c.mu.Lock()
-	c.flushT = nil
+	c.flushing = false
 	c.drainLocked()
 }
 
@@ -115,7 +115,7 @@ func (c *client) drainLocked() {
 			frame = c.out[0]
 			c.out[0] = nil
 			c.out = c.out[1:]
-		case len(c.pending) > 0 && c.flushT == nil:
+		case len(c.pending) > 0 && !c.flushing:
 			taken = c.pending
 			frame = wire.AppendBatch(nil, c.srv.format, taken)
 			c.pending = nil
@@ -125,10 +125,8 @@ func (c *client) drainLocked() {
 		}
 		drops := c.drops
 		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
-		err := conn.Send(ctx, frame)
-		timedOut := ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)
-		cancel()
+		err := c.srv.write(conn, frame)
+		timedOut := errors.Is(err, context.DeadlineExceeded)
 		c.mu.Lock()
 		if c.drops != drops {
 			break // the queues were dropped meanwhile: the client is on its way out
@@ -175,13 +173,15 @@ func (c *client) drainLocked() {
 func (c *client) shutdown() {
 	c.mu.Lock()
 	c.finish = true
-	for _, t := range []**time.Timer{&c.flushT, &c.graceT} {
-		if *t != nil {
-			(*t).Stop()
-			*t = nil
-		}
+	c.flushing = false
+	if c.graceT != nil {
+		c.graceT.Stop()
+		c.graceT = nil
 	}
+	finished := make(chan struct{})
+	c.finished = finished
 	c.drainLocked() // the writer, this goroutine or another, calls finishLocked
+	<-finished
 }
 
 // finishLocked ends the client's connection after its last drain: a socket
@@ -194,7 +194,12 @@ func (c *client) finishLocked() {
 	clear(c.pending)
 	clear(c.out)
 	c.pending, c.out, c.conn, c.sock = nil, nil, nil, nil
+	finished := c.finished
+	c.finished = nil
 	c.mu.Unlock()
+	if finished != nil {
+		defer close(finished)
+	}
 	if undelivered > 0 {
 		c.srv.stats.undelivered.Add(uint64(undelivered))
 		c.srv.log.Warn("chsk: pushes not delivered at shutdown: the client had no connection",

@@ -167,10 +167,7 @@ func (g *registry) expire(c *client, gen uint64) {
 	}
 	c.removed = true
 	c.graceT = nil
-	if c.flushT != nil {
-		c.flushT.Stop()
-		c.flushT = nil
-	}
+	c.flushing = false
 	clear(c.pending)
 	c.pending, c.out = nil, nil
 	c.drops++

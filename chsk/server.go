@@ -22,11 +22,12 @@ import (
 // A Server is an http.Handler; GetHandler and PostHandler give the two halves
 // for routers that register methods separately.
 type Server struct {
-	cfg    config
-	log    *slog.Logger
-	format wire.Format
-	edn    *wire.EDN // the packer, when it is EDN: frames then go through wire.ServerEvent
-	reg    registry
+	cfg     config
+	log     *slog.Logger
+	format  wire.Format
+	edn     *wire.EDN // the packer, when it is EDN: frames then go through wire.ServerEvent
+	reg     registry
+	flushes flusher
 
 	// Frames that never change, packed once.
 	timeoutFrame, dummyFrame []byte
@@ -68,6 +69,7 @@ func New(opts *Options) (*Server, error) {
 	if cfg.Packer.Binary() {
 		s.contentType = "application/octet-stream"
 	}
+	s.flushes = flusher{srv: s}
 	s.reg = registry{srv: s, uids: make(map[string]*uidEntry), notes: make(map[string]*uidNotes)}
 	var err error
 	if s.timeoutFrame, err = cfg.Packer.Pack(nil, wire.KwTimeout, nil); err != nil {
@@ -218,6 +220,34 @@ func (s *Server) enter() bool {
 }
 
 func (s *Server) leave() { s.running.Done() }
+
+// goTracked runs f on a new goroutine that Shutdown waits for, unless
+// Shutdown began.
+func (s *Server) goTracked(f func()) {
+	if !s.enter() {
+		return
+	}
+	go func() {
+		defer s.leave()
+		f()
+	}()
+}
+
+// write sends one frame to a client's connection within WriteTimeout. A
+// socket applies the timeout itself (no context per write); a poll gets a
+// context. A write past the timeout reports context.DeadlineExceeded.
+func (s *Server) write(conn adapter.Conn, frame []byte) error {
+	if conn.Transport() == adapter.WebSocket {
+		return conn.Send(context.Background(), frame)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	err := conn.Send(ctx, frame)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("chsk: write: %w", context.DeadlineExceeded)
+	}
+	return err
+}
 
 // idlePoller returns the server's poller, making it on first use, or nil if
 // sockets cannot be parked (not Linux, or Shutdown began).

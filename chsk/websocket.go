@@ -32,9 +32,10 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		return
 	}
 	ws, err := adapter.AcceptWebSocket(w, r, adapter.WSOptions{
-		ReadLimit: s.cfg.MaxMessageBytes,
-		Binary:    s.cfg.Packer.Binary(),
-		ParkAfter: max(s.cfg.ParkAfter, 0),
+		ReadLimit:    s.cfg.MaxMessageBytes,
+		Binary:       s.cfg.Packer.Binary(),
+		ParkAfter:    max(s.cfg.ParkAfter, 0),
+		WriteTimeout: s.cfg.WriteTimeout,
 	})
 	if err != nil {
 		s.log.Debug("chsk: WebSocket upgrade failed", slog.Any("err", err))

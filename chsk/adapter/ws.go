@@ -35,6 +35,9 @@ type WSOptions struct {
 	ReadLimit int64
 	// Binary makes Send write binary frames instead of text frames.
 	Binary bool
+	// WriteTimeout bounds each Send whose context has no deadline. Zero
+	// means none.
+	WriteTimeout time.Duration
 	// ParkAfter, if positive, makes Read return ErrIdle when no message
 	// began for that long, so the caller can hand the socket to a Poller
 	// and let its goroutine go.
@@ -71,6 +74,8 @@ type WS struct {
 
 	// Read deadlines: the read context's end wins over the close
 	// handshake's, which wins over idle parking's.
+	writeTimeout time.Duration
+
 	dmu       sync.Mutex
 	cancelled bool // the read context ended
 	closing   bool // CloseClean set the deadline
@@ -121,7 +126,8 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts WSOptions) (*W
 		conn.Close()
 		return nil, err
 	}
-	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit, done: make(chan struct{}), parkAfter: opts.ParkAfter}
+	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit, done: make(chan struct{}),
+		parkAfter: opts.ParkAfter, writeTimeout: opts.WriteTimeout}
 	if ws.limit <= 0 {
 		ws.limit = 1 << 20
 	}
@@ -276,7 +282,10 @@ func (ws *WS) write(ctx context.Context, op byte, payload []byte) error {
 	if ws.closeSent {
 		return ErrClosed
 	}
-	deadline, _ := ctx.Deadline()
+	deadline, ok := ctx.Deadline()
+	if !ok && ws.writeTimeout > 0 {
+		deadline = time.Now().Add(ws.writeTimeout)
+	}
 	if err := ws.conn.SetWriteDeadline(deadline); err != nil {
 		ws.Close()
 		return err
@@ -291,7 +300,7 @@ func (ws *WS) write(ctx context.Context, op byte, payload []byte) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("adapter: write: %w", ctxErr)
 		}
-		if errors.Is(err, os.ErrDeadlineExceeded) { // ctx's deadline, seen first by the network
+		if errors.Is(err, os.ErrDeadlineExceeded) { // the deadline, seen first by the network
 			return fmt.Errorf("adapter: write: %w", context.DeadlineExceeded)
 		}
 		return err
