@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -81,6 +83,55 @@ func chskEchoWorkers(tb testing.TB, n int, kind adapter.Transport) ([]func() err
 	}
 }
 
+// senteEchoWorkers connects n raw coder/websocket clients to a gosente echo
+// server; each writes Sente's request frame, [[:bench/echo "…"] cb], and
+// reads the reply, ["…" cb]. The clients cost what the raw baseline's cost,
+// so the difference to BenchmarkEchoRawWS is the server's.
+func senteEchoWorkers(tb testing.TB, n int) ([]func() error, func()) {
+	tb.Helper()
+	s := newChskServer(tb, "echo", 0)
+	conns := dialRaw(tb, func(i int) string { return wsURL(s.ts) + "/chsk?client-id=raw-" + strconv.Itoa(i) }, n)
+	head, err := wire.Marshal(wire.Event{ID: echoID, Data: payload})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	workers := make([]func() error, n)
+	for i, c := range conns {
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		_, hs, err := c.Read(ctx) // the handshake
+		cancel()
+		if err != nil || !bytes.Contains(hs, []byte("chsk/handshake")) {
+			tb.Fatalf("client %d: handshake %q: %v", i, hs, err)
+		}
+		var frame, want []byte
+		cb := 0
+		workers[i] = func() error {
+			cb++
+			frame = append(append(frame[:0], '['), head...)
+			frame = strconv.AppendInt(append(frame, ' '), int64(cb), 10)
+			frame = append(frame, ']')
+			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+			defer cancel()
+			if err := c.Write(ctx, websocket.MessageText, frame); err != nil {
+				return err
+			}
+			_, got, err := c.Read(ctx)
+			if err != nil {
+				return err
+			}
+			want = append(strconv.AppendInt(append(want[:0], ' '), int64(cb), 10), ']')
+			if !bytes.HasSuffix(got, want) {
+				return fmt.Errorf("reply %q is not for callback %d", got, cb)
+			}
+			return nil
+		}
+	}
+	return workers, func() {
+		closeRaw(conns)
+		s.close(tb)
+	}
+}
+
 // runEcho times b.N round trips over the workers and reports round trips
 // per second.
 func runEcho(b *testing.B, workers []func() error, closeAll func()) {
@@ -106,6 +157,14 @@ func BenchmarkEchoRawWS(b *testing.B) {
 // WebSocket, answered by a handler calling Reply with the event's data.
 func BenchmarkEchoChsk(b *testing.B) {
 	workers, closeAll := chskEchoWorkers(b, *echoClients, chsk.TransportWS)
+	runEcho(b, workers, closeAll)
+}
+
+// BenchmarkEchoChskServer is BenchmarkEchoChsk with raw coder/websocket
+// clients that write and read Sente's frames themselves: the gosente server
+// against the raw echo server, with the same clients.
+func BenchmarkEchoChskServer(b *testing.B) {
+	workers, closeAll := senteEchoWorkers(b, *echoClients)
 	runEcho(b, workers, closeAll)
 }
 

@@ -73,6 +73,12 @@ type Options struct {
 	// after a clean close. Zero means 10s; negative disables it.
 	PingTimeout time.Duration
 
+	// MessageTimeout is how long a client may take to send the rest of a
+	// WebSocket message once its first bytes arrived (a client that stalls
+	// mid-frame is closed with 1008). Zero means 30s; negative means no
+	// limit.
+	MessageTimeout time.Duration
+
 	// ParkAfter is how long a WebSocket may go without a message before its
 	// reading goroutine is let go and the socket waits in the server's epoll
 	// set (Linux; elsewhere every socket keeps a goroutine). An idle socket
@@ -175,6 +181,7 @@ func newConfig(o *Options) config {
 	def(&c.CloseGraceAjax, 5*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
 	def(&c.ParkAfter, time.Second)
+	def(&c.MessageTimeout, 30*time.Second)
 	if c.Handler == nil {
 		c.Handler = HandlerFunc(func(*Message) {})
 	}

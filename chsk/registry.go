@@ -78,6 +78,19 @@ type uidEntry struct {
 	ajax map[string]*client
 }
 
+// add registers c; the maps are made on first use, so that a user with
+// sockets only has no Ajax map (an idle socket's memory is mostly this).
+func (e *uidEntry) add(kind adapter.Transport, cid string, c *client) {
+	m := &e.ws
+	if kind == adapter.Ajax {
+		m = &e.ajax
+	}
+	if *m == nil {
+		*m = make(map[string]*client, 1)
+	}
+	(*m)[cid] = c
+}
+
 func (e *uidEntry) clients(kind adapter.Transport) map[string]*client {
 	if kind == adapter.WebSocket {
 		return e.ws
@@ -103,7 +116,7 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 	e := g.uids[uidKey]
 	opened := e == nil
 	if opened {
-		e = &uidEntry{uid: uid, ws: make(map[string]*client), ajax: make(map[string]*client)}
+		e = &uidEntry{uid: uid}
 		g.uids[uidKey] = e
 	}
 	c := e.clients(kind)[cid]
@@ -120,7 +133,7 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 	c.mu.Lock()
 	c.startGraceLocked() // until a connection attaches
 	c.mu.Unlock()
-	e.clients(kind)[cid] = c
+	e.add(kind, cid, c)
 	run := false
 	if len(e.clients(kind)) == 1 {
 		change := UIDChange{UID: uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}

@@ -32,10 +32,11 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		return
 	}
 	ws, err := adapter.AcceptWebSocket(w, r, adapter.WSOptions{
-		ReadLimit:    s.cfg.MaxMessageBytes,
-		Binary:       s.cfg.Packer.Binary(),
-		ParkAfter:    max(s.cfg.ParkAfter, 0),
-		WriteTimeout: s.cfg.WriteTimeout,
+		ReadLimit:      s.cfg.MaxMessageBytes,
+		Binary:         s.cfg.Packer.Binary(),
+		ParkAfter:      max(s.cfg.ParkAfter, 0),
+		WriteTimeout:   s.cfg.WriteTimeout,
+		MessageTimeout: max(s.cfg.MessageTimeout, 0),
 	})
 	if err != nil {
 		s.log.Debug("chsk: WebSocket upgrade failed", slog.Any("err", err))

@@ -38,6 +38,10 @@ type WSOptions struct {
 	// WriteTimeout bounds each Send whose context has no deadline. Zero
 	// means none.
 	WriteTimeout time.Duration
+	// MessageTimeout, if positive, bounds how long the rest of a message may
+	// take once its first bytes arrived; a client that stalls mid-message
+	// is closed with 1008.
+	MessageTimeout time.Duration
 	// ParkAfter, if positive, makes Read return ErrIdle when no message
 	// began for that long, so the caller can hand the socket to a Poller
 	// and let its goroutine go.
@@ -74,7 +78,9 @@ type WS struct {
 
 	// Read deadlines: the read context's end wins over the close
 	// handshake's, which wins over idle parking's.
-	writeTimeout time.Duration
+	writeTimeout   time.Duration
+	messageTimeout time.Duration
+	timed          bool // reader-owned: a message's deadline is set
 
 	dmu       sync.Mutex
 	cancelled bool // the read context ended
@@ -127,7 +133,7 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts WSOptions) (*W
 		return nil, err
 	}
 	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit, done: make(chan struct{}),
-		parkAfter: opts.ParkAfter, writeTimeout: opts.WriteTimeout}
+		parkAfter: opts.ParkAfter, writeTimeout: opts.WriteTimeout, messageTimeout: opts.MessageTimeout}
 	if ws.limit <= 0 {
 		ws.limit = 1 << 20
 	}
@@ -224,6 +230,9 @@ func (ws *WS) Read(ctx context.Context) (data []byte, binary bool, err error) {
 	data, binary, err = ws.readMessage()
 	if err == ErrIdle && ctx.Err() == nil {
 		return nil, false, err
+	}
+	if err != nil && ws.timed && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+		err = ws.fail(StatusPolicyViolation, "message not received in time")
 	}
 	if err != nil {
 		ws.Close()

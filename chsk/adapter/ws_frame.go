@@ -73,6 +73,9 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 		conn = ws.conn
 	)
 	for {
+		if op == 0 && ws.timed {
+			ws.endMessage() // a control frame was read in time
+		}
 		if op == 0 && ws.parkAfter > 0 && ws.rd.r == ws.rd.w {
 			if err := ws.awaitMessage(); err != nil {
 				return nil, false, err
@@ -80,6 +83,10 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 		}
 		if err := ws.rd.readFull(conn, hdr[:2]); err != nil {
 			return nil, false, err
+		}
+		if op == 0 && ws.messageTimeout > 0 {
+			ws.timed = true // the rest must come within messageTimeout
+			ws.setIdleDeadline(time.Now().Add(ws.messageTimeout))
 		}
 		fin, rsv, fop := hdr[0]&0x80 != 0, hdr[0]&0x70, hdr[0]&0x0f
 		masked, n := hdr[1]&0x80 != 0, uint64(hdr[1]&0x7f)
@@ -142,6 +149,9 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 			if msg == nil {
 				msg = []byte{}
 			}
+			if ws.timed {
+				ws.endMessage()
+			}
 			return msg, op == opBinary, nil
 		}
 	}
@@ -171,6 +181,12 @@ func (ws *WS) awaitMessage() error {
 		err = io.ErrNoProgress
 	}
 	return err
+}
+
+// endMessage clears the deadline of a message that came in time.
+func (ws *WS) endMessage() {
+	ws.timed = false
+	ws.setIdleDeadline(time.Time{})
 }
 
 // setIdleDeadline sets the read deadline for idle parking, unless the read

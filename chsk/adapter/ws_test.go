@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -360,4 +361,45 @@ func TestWSSendTimeout(t *testing.T) {
 	err := ws.Send(ctx, make([]byte, 64<<20)) // far more than the socket buffers
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	<-ws.Done()
+}
+
+// A client that stalls mid-message is closed with 1008 after
+// MessageTimeout; one that pauses less, or between messages, is not.
+func TestWSMessageTimeout(t *testing.T) {
+	for _, park := range []time.Duration{0, 20 * time.Millisecond} {
+		t.Run(fmt.Sprintf("ParkAfter=%v", park), func(t *testing.T) {
+			srv, ch := wsServer(t, WSOptions{MessageTimeout: 100 * time.Millisecond, ParkAfter: park})
+			conn, br := rawUpgrade(t, srv, nil)
+			ws := accepted(t, ch)
+			ctx := testCtx(t)
+			f := frame(0x81, []byte("slow but in time"), true)
+			got := make(chan string, 1)
+			go func() {
+				for {
+					data, _, err := ws.Read(ctx)
+					if err == ErrIdle {
+						continue
+					}
+					if err != nil {
+						got <- "error: " + err.Error()
+						return
+					}
+					got <- string(data)
+				}
+			}()
+			time.Sleep(150 * time.Millisecond) // idle between messages: no limit
+			_, err := conn.Write(f[:5])
+			require.NoError(t, err)
+			time.Sleep(40 * time.Millisecond)
+			_, err = conn.Write(f[5:])
+			require.NoError(t, err)
+			require.Equal(t, "slow but in time", <-got)
+			_, err = conn.Write(f[:5]) // and then nothing
+			require.NoError(t, err)
+			start := time.Now()
+			require.Contains(t, <-got, "status 1008")
+			require.Less(t, time.Since(start), 2*time.Second)
+			require.Equal(t, StatusPolicyViolation, readClose(t, br))
+		})
+	}
 }
