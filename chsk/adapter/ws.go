@@ -325,10 +325,24 @@ func (ws *WS) writeFrameLocked(op byte, payload []byte) error {
 		_, err := ws.conn.Write(ws.whdr[:n])
 		return err
 	}
+	if len(payload) <= maxCopiedFrame { // one copy is cheaper than writev's second iovec
+		bp := frameBufs.Get().(*[]byte)
+		b := append(append((*bp)[:0], ws.whdr[:n]...), payload...)
+		_, err := ws.conn.Write(b)
+		*bp = b
+		frameBufs.Put(bp)
+		return err
+	}
 	bufs := net.Buffers{ws.whdr[:n], payload}
 	_, err := bufs.WriteTo(ws.conn)
 	return err
 }
+
+// Frames up to maxCopiedFrame are written from a pooled buffer in one write;
+// larger ones with writev, without copying.
+const maxCopiedFrame = 16 << 10
+
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Done is closed once the connection failed or was closed.
 func (ws *WS) Done() <-chan struct{} { return ws.done }
