@@ -424,10 +424,11 @@ func (ws *WS) isDone() bool {
 // CloseError is the close frame that ended a WebSocket: sent by the peer,
 // or by this side because the peer broke the protocol or a limit.
 type CloseError struct {
-	Code   int
-	Reason string
+	Code   int    // the status code, e.g. 1000, or 1005 when the frame had none
+	Reason string // the reason text, possibly empty
 }
 
+// Error describes the close.
 func (e *CloseError) Error() string {
 	return fmt.Sprintf("adapter: websocket closed: status %d, reason %q", e.Code, e.Reason)
 }
