@@ -27,8 +27,8 @@ const requestTimeout = 10 * time.Second
 // returns one round-trip function per client and a function closing all.
 func rawEchoWorkers(tb testing.TB, n int) ([]func() error, func()) {
 	tb.Helper()
-	ts := rawEchoServer()
-	conns := dialRaw(tb, func(int) string { return wsURL(ts) }, n)
+	rs := newRawServer()
+	conns := dialRaw(tb, func(int) string { return wsURL(rs.ts) + "/echo" }, n)
 	msg := []byte(payload)
 	workers := make([]func() error, n)
 	for i, c := range conns {
@@ -50,7 +50,7 @@ func rawEchoWorkers(tb testing.TB, n int) ([]func() error, func()) {
 	}
 	return workers, func() {
 		closeRaw(conns)
-		ts.Close()
+		rs.close()
 	}
 }
 

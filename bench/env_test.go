@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/gosente/gosente/chsk"
 	"github.com/gosente/gosente/chsk/wire"
+	"github.com/gosente/gosente/internal/rawws"
 )
 
 // payload is the ~100-byte text every echo benchmark sends.
@@ -29,26 +30,25 @@ const setupTimeout = 30 * time.Second
 // quietLogger discards the logs of servers and clients.
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// rawEchoServer starts a coder/websocket server that writes every message
-// back as it came.
-func rawEchoServer() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer conn.CloseNow()
-		ctx := r.Context()
-		for {
-			typ, msg, err := conn.Read(ctx)
-			if err != nil {
-				return
-			}
-			if err := conn.Write(ctx, typ, msg); err != nil {
-				return
-			}
-		}
-	}))
+// rawServer serves the raw baselines (internal/rawws) behind an httptest
+// server, at /echo and /hub.
+type rawServer struct {
+	raw *rawws.Server
+	ts  *httptest.Server
+}
+
+func newRawServer() *rawServer {
+	raw := rawws.New()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/echo", raw.Echo)
+	mux.HandleFunc("/hub", raw.Hub)
+	return &rawServer{raw: raw, ts: httptest.NewServer(mux)}
+}
+
+// close drops every connection and stops the server.
+func (s *rawServer) close() {
+	s.raw.Close()
+	s.ts.Close()
 }
 
 // chskServer is a gosente Server behind an httptest server.

@@ -56,18 +56,20 @@ func newChskFanout(tb testing.TB, k int, sendBuffer time.Duration) *fanout {
 // holds all of them.
 func newRawFanout(tb testing.TB, k int) *fanout {
 	tb.Helper()
-	h := newRawHub()
-	conns := dialRaw(tb, func(int) string { return wsURL(h.ts) }, k)
-	if err := h.waitFor(k, setupTimeout); err != nil {
-		closeRaw(conns)
-		h.close()
-		tb.Fatal(err)
+	rs := newRawServer()
+	conns := dialRaw(tb, func(int) string { return wsURL(rs.ts) + "/hub" }, k)
+	for deadline := time.Now().Add(setupTimeout); rs.raw.HubConns() < k; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			closeRaw(conns)
+			rs.close()
+			tb.Fatalf("raw hub: %d of %d connections joined in %v", rs.raw.HubConns(), k, setupTimeout)
+		}
 	}
 	msg, err := wire.Marshal(wire.Event{ID: fanoutID, Data: payload})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return startReaders(conns, func() error { h.broadcast(msg); return nil }, h.close)
+	return startReaders(conns, func() error { rs.raw.Broadcast(msg); return nil }, rs.close)
 }
 
 // startReaders starts one reading goroutine per client.

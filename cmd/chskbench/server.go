@@ -16,6 +16,7 @@ import (
 
 	"github.com/gosente/gosente/chsk"
 	"github.com/gosente/gosente/chsk/wire"
+	"github.com/gosente/gosente/internal/rawws"
 )
 
 // The events of the bench protocol. A Clojure Sente server implements the
@@ -30,7 +31,7 @@ const (
 // token, Sente at /chsk, the raw baselines and /debug/mem.
 type benchServer struct {
 	chsk     *chsk.Server
-	raw      *rawServer
+	raw      *rawws.Server
 	sessions *sessionStore
 	ln       *countingListener
 	http     *http.Server
@@ -48,7 +49,7 @@ func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration) (*b
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
-	b := &benchServer{sessions: newSessionStore(maxSessions), raw: newRawServer(), served: make(chan error, 1)}
+	b := &benchServer{sessions: newSessionStore(maxSessions), raw: rawws.New(), served: make(chan error, 1)}
 	router := chsk.NewRouter()
 	srv, err := chsk.New(&chsk.Options{
 		Handler:      router,
@@ -75,8 +76,8 @@ func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration) (*b
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", b.sessions.servePage)
 	mux.Handle("/chsk", srv)
-	mux.HandleFunc("GET /raw/echo", b.raw.serveEcho)
-	mux.HandleFunc("GET /raw/hub", b.raw.serveHub)
+	mux.HandleFunc("GET /raw/echo", b.raw.Echo)
+	mux.HandleFunc("GET /raw/hub", b.raw.Hub)
 	mux.HandleFunc("GET /debug/mem", b.serveMem)
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index) // heap, goroutine… profiles of the server
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
@@ -102,7 +103,7 @@ func (b *benchServer) URL() string { return "http://" + b.ln.Addr().String() }
 // Close stops every part of the server and waits for its goroutines.
 func (b *benchServer) Close(ctx context.Context) error {
 	err := b.chsk.Shutdown(ctx)
-	b.raw.close()
+	b.raw.Close()
 	err = errors.Join(err, b.http.Shutdown(ctx))
 	if errors.Is(err, context.DeadlineExceeded) {
 		_ = b.http.Close()

@@ -1,4 +1,8 @@
-package main
+// Package rawws holds the baselines gosente's benchmarks measure against:
+// plain github.com/coder/websocket handlers that speak no protocol at all.
+// Echo writes every message back; Hub writes a message to every connected
+// hub client, each connection having a queue and a writing goroutine.
+package rawws
 
 import (
 	"context"
@@ -8,16 +12,13 @@ import (
 	"github.com/coder/websocket"
 )
 
-// rawQueue is how many messages wait for one raw hub connection; a
-// connection further behind misses messages (the bench sends one per round).
-const rawQueue = 64
+// queueLen is how many messages wait for one hub connection; a connection
+// further behind misses messages (the benchmarks send one per round).
+const queueLen = 64
 
-// rawServer is the baseline: plain coder/websocket handlers with no
-// protocol. /raw/echo writes every message back; /raw/hub writes a message
-// from any client to every connected client, each connection having a queue
-// and a writing goroutine.
-type rawServer struct {
-	ctx    context.Context // ends at close
+// Server serves the raw baselines. Close stops it.
+type Server struct {
+	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // handlers in flight
 
@@ -26,13 +27,14 @@ type rawServer struct {
 	queues map[chan []byte]struct{}
 }
 
-func newRawServer() *rawServer {
+// New returns a Server.
+func New() *Server {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &rawServer{ctx: ctx, cancel: cancel, queues: make(map[chan []byte]struct{})}
+	return &Server{ctx: ctx, cancel: cancel, queues: make(map[chan []byte]struct{})}
 }
 
-// enter registers a handler; it fails after close.
-func (s *rawServer) enter() bool {
+// enter registers a handler; it fails after Close.
+func (s *Server) enter() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -42,8 +44,8 @@ func (s *rawServer) enter() bool {
 	return true
 }
 
-// close drops every connection and waits for the handlers.
-func (s *rawServer) close() {
+// Close drops every connection and waits for the handlers.
+func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
@@ -51,7 +53,7 @@ func (s *rawServer) close() {
 	s.wg.Wait()
 }
 
-func (s *rawServer) accept(w http.ResponseWriter, r *http.Request) *websocket.Conn {
+func accept(w http.ResponseWriter, r *http.Request) *websocket.Conn {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return nil
@@ -60,14 +62,14 @@ func (s *rawServer) accept(w http.ResponseWriter, r *http.Request) *websocket.Co
 	return conn
 }
 
-// serveEcho writes every message back as it came.
-func (s *rawServer) serveEcho(w http.ResponseWriter, r *http.Request) {
+// Echo writes every message back as it came.
+func (s *Server) Echo(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
 	defer s.wg.Done()
-	conn := s.accept(w, r)
+	conn := accept(w, r)
 	if conn == nil {
 		return
 	}
@@ -83,9 +85,9 @@ func (s *rawServer) serveEcho(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveHub registers the connection with the hub, broadcasts what it reads
-// and writes what the hub queues for it.
-func (s *rawServer) serveHub(w http.ResponseWriter, r *http.Request) {
+// Hub registers the connection with the hub, broadcasts what it reads and
+// writes what the hub queues for it.
+func (s *Server) Hub(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
@@ -93,7 +95,7 @@ func (s *rawServer) serveHub(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 	// Registered before the upgrade completes: a client whose dial returned
 	// receives every later broadcast.
-	q := make(chan []byte, rawQueue)
+	q := make(chan []byte, queueLen)
 	s.mu.Lock()
 	s.queues[q] = struct{}{}
 	s.mu.Unlock()
@@ -102,7 +104,7 @@ func (s *rawServer) serveHub(w http.ResponseWriter, r *http.Request) {
 		delete(s.queues, q)
 		s.mu.Unlock()
 	}()
-	conn := s.accept(w, r)
+	conn := accept(w, r)
 	if conn == nil {
 		return
 	}
@@ -118,7 +120,7 @@ func (s *rawServer) serveHub(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return
 			}
-			s.broadcast(msg)
+			s.Broadcast(msg)
 		}
 	}()
 	defer func() { <-readerDone }()
@@ -134,9 +136,9 @@ func (s *rawServer) serveHub(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// broadcast queues msg for every hub connection, dropping it for a full
+// Broadcast queues msg for every hub connection, dropping it for a full
 // queue.
-func (s *rawServer) broadcast(msg []byte) {
+func (s *Server) Broadcast(msg []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for q := range s.queues {
@@ -145,4 +147,11 @@ func (s *rawServer) broadcast(msg []byte) {
 		default:
 		}
 	}
+}
+
+// HubConns reports how many hub connections are registered.
+func (s *Server) HubConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queues)
 }
