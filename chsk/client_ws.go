@@ -84,6 +84,11 @@ func (c *Client) runWS() (res connResult) {
 	select {
 	case <-handshook:
 	case err := <-readDone:
+		select {
+		case <-handshook: // the handshake came, and then the end, before this select ran
+			return connResult{opened: true, err: err}
+		default:
+		}
 		return connResult{err: fmt.Errorf("chsk: WebSocket ended before the handshake: %w", err)}
 	case <-dctx.Done():
 		if ctx.Err() != nil {
