@@ -19,7 +19,7 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 	c := s.reg.lookup(adapter.Ajax, key, cid)
 	if c == nil || r.Form.Has("handshake?") {
 		// A handshake, or a poll from a client the server forgot: (re)introduce it.
-		if _, rej := s.reg.ensure(adapter.Ajax, uid, key, cid, r); rej != nil {
+		if _, rej := s.reg.ensure(adapter.Ajax, uid, key, cid, r, false); rej != nil {
 			s.reject(w, r, rej)
 			return
 		}

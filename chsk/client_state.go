@@ -264,6 +264,16 @@ func (c *client) detachLocked(conn adapter.Conn) {
 	c.startGraceLocked()
 }
 
+// abandon starts the close grace period of a client whose connection did
+// not come after all (see registry.ensure's attaching).
+func (c *client) abandon() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil && c.graceT == nil && !c.removed {
+		c.startGraceLocked()
+	}
+}
+
 // startGraceLocked starts the close grace period: unless a connection
 // attaches before it ends, the client is forgotten.
 func (c *client) startGraceLocked() {

@@ -124,14 +124,14 @@ func TestHardeningDropDuringLargePush(t *testing.T) {
 	w.closeClean(5 * time.Second)
 }
 
-// The close grace of a WebSocket client starts when the upgrade request
-// registers it, and attaching the socket stops it. An upgrade that takes
-// longer than the grace (a slow HandshakeData, a loaded server: it happened
-// in TestHardeningConnectionStorm with the 100ms grace) lets the grace
-// expire first: the client is removed (uidport-close), then the socket is
-// attached to the removed client anyway. The socket stays open and the
-// client believes it is connected, but it is in no registry: no push
-// reaches it and Connected does not list it.
+// An upgrade that takes longer than the close grace (a slow HandshakeData, a
+// loaded server: it happened in TestHardeningConnectionStorm with a 100ms
+// grace) must still end with the socket registered. The grace used to start
+// when the upgrade request registered the client, so it could expire first:
+// the client was removed (uidport-close) and the socket attached to the
+// removed client, open but in no registry, so no push reached it. A new
+// client now starts no grace while its socket is on its way, and a socket
+// never attaches to a removed client.
 func TestHardeningSlowUpgradeOutlastsGrace(t *testing.T) {
 	hardBaseline(t, 8<<20)
 	opts := hardOptions()

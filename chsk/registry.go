@@ -111,7 +111,11 @@ func (g *registry) lookup(kind adapter.Transport, uidKey, cid string) *client {
 // ensure returns the client for (kind, uid, cid), creating it when needed.
 // It emits :chsk/uidport-open when the uid had no client before. A nil client
 // with a Rejection means MaxClientsPerUID is reached.
-func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r *http.Request) (*client, *Rejection) {
+//
+// attaching says a connection is on its way (a WebSocket upgrade): a new
+// client then starts no close grace period, which a slow upgrade could
+// outlast; the caller must attach or call abandon.
+func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r *http.Request, attaching bool) (*client, *Rejection) {
 	g.mu.Lock()
 	e := g.uids[uidKey]
 	opened := e == nil
@@ -130,9 +134,11 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 			Body: "Too many connections", Reason: "the user has MaxClientsPerUID clients connected already"}
 	}
 	c = &client{srv: g.srv, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: r}
-	c.mu.Lock()
-	c.startGraceLocked() // until a connection attaches
-	c.mu.Unlock()
+	if !attaching {
+		c.mu.Lock()
+		c.startGraceLocked() // until a connection attaches
+		c.mu.Unlock()
+	}
 	e.add(kind, cid, c)
 	run := false
 	if len(e.clients(kind)) == 1 {
@@ -158,7 +164,7 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 func (g *registry) attach(c *client, conn adapter.Conn, sock *socket, r *http.Request, first []byte) (*client, *Rejection) {
 	for !c.attach(conn, sock, r, first) {
 		var rej *Rejection
-		if c, rej = g.ensure(c.kind, c.uid, c.uidKey, c.cid, r); rej != nil {
+		if c, rej = g.ensure(c.kind, c.uid, c.uidKey, c.cid, r, true); rej != nil {
 			return nil, rej
 		}
 		if sock != nil {

@@ -20,11 +20,17 @@ var isWebSocket = adapter.IsWebSocketUpgrade
 // that an idle socket keeps neither net/http's per-request state nor the
 // handler's deep stack: a fresh goroutine's stack is a few KiB.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any, key, cid string) {
-	c, rej := s.reg.ensure(adapter.WebSocket, uid, key, cid, r)
+	c, rej := s.reg.ensure(adapter.WebSocket, uid, key, cid, r, true)
 	if rej != nil {
 		s.reject(w, r, rej)
 		return
 	}
+	attached := false
+	defer func() {
+		if !attached {
+			c.abandon()
+		}
+	}()
 	hs, err := s.handshakeFrame(r, uid)
 	if err != nil {
 		s.log.Error("chsk: cannot pack the handshake", slog.Any("err", err))
@@ -62,6 +68,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		s.leave()
 		return
 	}
+	attached = true
 	sr.sock.start()
 	go sr.run()
 }
