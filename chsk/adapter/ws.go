@@ -18,14 +18,7 @@ import (
 // Sente's reference server (http-kit): the Upgrade header, split on commas,
 // holds the token "websocket" in any case.
 func IsWebSocketUpgrade(r *http.Request) bool {
-	for _, v := range r.Header.Values("Upgrade") {
-		for tok := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(tok), "websocket") {
-				return true
-			}
-		}
-	}
-	return false
+	return headerHasToken(r.Header, "Upgrade", "websocket")
 }
 
 // WSOptions configures AcceptWebSocket. The zero value is usable.
@@ -199,6 +192,8 @@ func verifyUpgrade(w http.ResponseWriter, r *http.Request) (int, error) {
 	return 0, nil
 }
 
+// headerHasToken reports whether the comma-separated values of the header
+// name hold token, in any case.
 func headerHasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
 		for tok := range strings.SplitSeq(v, ",") {
