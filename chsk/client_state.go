@@ -132,15 +132,24 @@ func (c *client) drainLocked() {
 			break // the queues were dropped meanwhile: the client is on its way out
 		}
 		if err != nil {
-			if errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
-				// The poll ended meanwhile: what it did not take goes back
-				// to the front, for the next connection.
+			// A newer connection replaced this one meanwhile (a tab that
+			// reconnected; attach closed the old socket), or the poll ended
+			// on its own: pushes it did not take go back to the front, for
+			// the current or next connection. A frame of its own (a reply,
+			// a pong, its handshake) dies with it: it must not come before
+			// the new socket's handshake.
+			replaced := c.conn != conn
+			if replaced || errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
 				if taken != nil {
 					c.pending = append(taken, c.pending...)
-				} else {
+				} else if !replaced {
 					c.out = append([][]byte{frame}, c.out...)
 				}
-				c.detachLocked(conn)
+				if replaced {
+					_ = conn.Close()
+				} else {
+					c.detachLocked(conn)
+				}
 				continue
 			}
 			if timedOut && !c.slowDrop { // the client does not read: a slow consumer too
