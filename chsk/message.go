@@ -22,10 +22,10 @@ type Message struct {
 	// Request is the request that carried the event: the WebSocket upgrade
 	// request for every event of a socket, the POST for an Ajax event, the
 	// connecting request for :chsk/uidport-open. A socket's upgrade request
-	// has a context that keeps the request's values and ends with the
-	// socket, and no parsed form (FormValue parses the query again). An
-	// Ajax request's context ends when its response is written: do not use
-	// it for work that outlives the handler call.
+	// is shared by all its events (treat it as read-only) and has a context
+	// that keeps the request's values and ends with the socket. An Ajax
+	// request's context ends when its response is written: do not use it
+	// for work that outlives the handler call.
 	Request *http.Request
 
 	reply   func(any) error

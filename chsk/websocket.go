@@ -52,12 +52,12 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		ws.Close()
 		return
 	}
-	// Handlers see the request with a context that ends with the socket,
-	// not with this handler. Its parsed query is dropped (r.FormValue
-	// parses it again): an idle socket keeps only what it needs.
-	r = r.WithContext(socketContext{r.Context(), ws})
-	r.Form, r.PostForm = nil, nil
-	sr := &sockReader{srv: s, c: c, ws: ws, r: r}
+	// Handlers see the request with a context that keeps its values and
+	// ends with the socket, not with this handler. (Its parent has no
+	// cancellation, so it costs no registration and no goroutine.)
+	rctx, rcancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	r = r.WithContext(rctx)
+	sr := &sockReader{srv: s, c: c, ws: ws, r: r, cancel: rcancel}
 	sr.sock = &socket{srv: s, c: c, ws: ws}
 	sr.sock.active()
 	// The handshake goes out as the socket's first frame when it attaches:
@@ -65,6 +65,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	if sr.c, rej = s.reg.attach(c, ws, sr.sock, sr.r, hs); rej != nil {
 		s.log.Info("chsk: socket refused after its upgrade", slog.String("reason", rej.Reason))
 		ws.Close()
+		rcancel()
 		s.leave()
 		return
 	}
@@ -76,11 +77,12 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 // sockReader reads one socket's frames. It runs on a goroutine while frames
 // come, and parks in the server's poller when they stop.
 type sockReader struct {
-	srv  *Server
-	c    *client
-	ws   *adapter.WS
-	sock *socket
-	r    *http.Request
+	srv    *Server
+	c      *client
+	ws     *adapter.WS
+	sock   *socket
+	r      *http.Request
+	cancel context.CancelFunc // ends r's context
 }
 
 // run delivers frames until the socket ends or goes idle.
@@ -115,27 +117,8 @@ func (sr *sockReader) end() {
 	sr.sock.stop()
 	sr.c.detach(sr.ws)
 	sr.ws.Close()
+	sr.cancel()
 	sr.srv.leave()
-}
-
-// socketContext is the context of a WebSocket's upgrade request once the
-// upgrade handler returned: it keeps the request's values and ends when the
-// socket does, at no cost while the socket lives.
-type socketContext struct {
-	context.Context // the request's, for its values
-	ws              *adapter.WS
-}
-
-func (c socketContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c socketContext) Done() <-chan struct{}       { return c.ws.Done() }
-
-func (c socketContext) Err() error {
-	select {
-	case <-c.ws.Done():
-		return context.Canceled
-	default:
-		return nil
-	}
 }
 
 // handleFrame delivers one client frame: Sente's own pings and pongs are

@@ -2,8 +2,10 @@ package chsk
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -50,4 +52,35 @@ func TestIdleSocketsPark(t *testing.T) {
 	connected := len(a.srv.Connected().Any)
 	require.NoError(t, socks[0].c.CloseNow())
 	require.Eventually(t, func() bool { return len(a.srv.Connected().Any) == connected-1 }, 5*time.Second, 10*time.Millisecond)
+}
+
+// A socket's events carry the upgrade request with a context that lasts as
+// long as the socket (parked or not), keeps the request's values, and
+// costs no goroutine per context a handler derives from it.
+func TestSocketRequestContext(t *testing.T) {
+	a := newRefApp(t, Options{ParkAfter: 20 * time.Millisecond,
+		UserID: func(_ *http.Request, cid string) any { return cid }})
+	w, _ := a.openWS(t, "ctx")
+	time.Sleep(50 * time.Millisecond) // parked
+	w.write(`[[:test/echo 1] "cb"]`)
+	m := a.waitEvent(t, "test/echo", 5*time.Second)
+	ctx := m.Request.Context()
+	require.NoError(t, ctx.Err(), "the socket is open")
+	require.NotNil(t, ctx.Value(http.LocalAddrContextKey), "the request's values are kept")
+	before := runtime.NumGoroutine()
+	var cancels []context.CancelFunc
+	for range 100 {
+		_, cancel := context.WithTimeout(ctx, time.Minute)
+		cancels = append(cancels, cancel)
+	}
+	require.Less(t, runtime.NumGoroutine()-before, 10, "derived contexts start goroutines")
+	for _, cancel := range cancels {
+		cancel()
+	}
+	require.NoError(t, w.c.CloseNow())
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request's context outlived the socket")
+	}
 }
