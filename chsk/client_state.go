@@ -138,7 +138,7 @@ func (c *client) drainLocked() {
 			// the current or next connection. A frame of its own (a reply,
 			// a pong, its handshake) dies with it: it must not come before
 			// the new socket's handshake.
-			replaced := c.conn != conn
+			replaced := c.conn != nil && c.conn != conn
 			if replaced || errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
 				if taken != nil {
 					c.pending = append(taken, c.pending...)

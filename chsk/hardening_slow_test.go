@@ -284,6 +284,10 @@ func TestHardeningSlowCountedOnce(t *testing.T) {
 	w, err := rawOpen(ctx, hs.URL, cookie, token, "slow", 4096)
 	require.NoError(t, err)
 	defer w.closeAbrupt()
+	// The handshake: the socket is attached (else "detached" below would
+	// hold at once, before the server attached it).
+	_, err = w.readText(5 * time.Second)
+	require.NoError(t, err)
 	big := strings.Repeat("z", 256<<10) // more than the socket buffers take
 	require.NoError(t, a.srv.Send("slow", wire.Event{ID: "t/big", Data: big}))
 	start := time.Now()

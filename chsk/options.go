@@ -84,9 +84,10 @@ type Options struct {
 	// set (Linux; elsewhere every socket keeps a goroutine). An idle socket
 	// then costs a few KiB of heap and no stack. Zero means 1s; negative
 	// keeps a goroutine per socket. Parking needs the hijacked connection
-	// to be a plain TCP connection (a syscall.Conn that buffers nothing):
-	// with TLS terminated by the Go server, or a listener that wraps
-	// connections, sockets keep their goroutines (logged once).
+	// to be a plain *net.TCPConn, or a wrapper implementing
+	// adapter.UnbufferedConn: with TLS terminated by the Go server, or a
+	// listener whose connections wrap the socket otherwise, sockets keep
+	// their goroutines (logged once).
 	ParkAfter time.Duration
 
 	// LongPollTimeout ends a parked Ajax poll with :chsk/timeout, and answers

@@ -54,6 +54,23 @@ func (g *registry) notifyLocked(key string, f func()) bool {
 	return true
 }
 
+// notifyAll queues f for every connected uid, after what is queued for it
+// already, and runs the queues.
+func (g *registry) notifyAll(f func(uid any)) {
+	g.mu.Lock()
+	var run []string
+	for key, e := range g.uids {
+		uid := e.uid
+		if g.notifyLocked(key, func() { f(uid) }) {
+			run = append(run, key)
+		}
+	}
+	g.mu.Unlock()
+	for _, key := range run {
+		g.runNotes(key)
+	}
+}
+
 // runNotes runs the uid key's notifications until none is left.
 func (g *registry) runNotes(key string) {
 	for {

@@ -175,10 +175,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if s.unsubscribe != nil {
 			s.unsubscribe()
 		}
-		if s.cfg.Presence != nil {
-			for _, uid := range s.reg.snapshot().Any { // this node's clients are going away
-				s.uidChanged(UIDChange{UID: uid})
-			}
+		if s.cfg.Presence != nil { // this node's clients are going away
+			s.reg.notifyAll(func(uid any) { s.uidChanged(UIDChange{UID: uid}) })
 		}
 		for _, c := range clients { // writes that outlived ctx end here
 			c.mu.Lock()

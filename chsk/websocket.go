@@ -2,6 +2,7 @@ package chsk
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -40,7 +41,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	ws, err := adapter.AcceptWebSocket(w, r, adapter.WSOptions{
 		ReadLimit:      s.cfg.MaxMessageBytes,
 		Binary:         s.cfg.Packer.Binary(),
-		ParkAfter:      max(s.cfg.ParkAfter, 0),
+		ParkAfter:      s.parkAfter(),
 		WriteTimeout:   s.cfg.WriteTimeout,
 		MessageTimeout: max(s.cfg.MessageTimeout, 0),
 	})
@@ -74,6 +75,15 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	go sr.run()
 }
 
+// parkAfter is the idle time after which a socket parks, or 0 where
+// sockets cannot park.
+func (s *Server) parkAfter() time.Duration {
+	if s.cfg.ParkAfter <= 0 || s.idlePoller() == nil {
+		return 0
+	}
+	return s.cfg.ParkAfter
+}
+
 // sockReader reads one socket's frames. It runs on a goroutine while frames
 // come, and parks in the server's poller when they stop.
 type sockReader struct {
@@ -92,13 +102,16 @@ func (sr *sockReader) run() {
 		data, binary, err := sr.ws.Read(s.ctx)
 		if err == adapter.ErrIdle {
 			p := s.idlePoller()
-			if p != nil && p.Wait(sr.ws, sr.run) {
+			if p == nil {
+				continue // Shutdown began: the next Read ends
+			}
+			err := p.Wait(sr.ws, sr.run)
+			if err == nil {
 				return // parked: p runs sr.run again on a new goroutine
 			}
-			if p != nil {
+			if !errors.Is(err, adapter.ErrClosed) {
 				s.parkRefused.Do(func() {
-					s.log.Info("chsk: idle WebSockets keep a goroutine each: their connections cannot be parked " +
-						"(TLS terminated in Go, or a listener that wraps connections without SyscallConn)")
+					s.log.Info("chsk: idle WebSockets keep a goroutine each", slog.Any("err", err))
 				})
 			}
 			continue

@@ -15,6 +15,7 @@ package adapter
 import (
 	"context"
 	"errors"
+	"net"
 )
 
 // Transport names the kind of connection a client uses.
@@ -54,6 +55,16 @@ type Conn interface {
 	Done() <-chan struct{}
 	// Close ends the connection. It never blocks for long.
 	Close() error
+}
+
+// UnbufferedConn is implemented by a net.Conn that wraps another and keeps
+// no bytes of its own, such as the connections of a listener that counts
+// them. Unbuffered returns the wrapped connection; implementing it lets a
+// Poller watch that connection's descriptor, so that idle WebSockets over
+// the wrapper park like those over a plain *net.TCPConn.
+type UnbufferedConn interface {
+	net.Conn
+	Unbuffered() net.Conn
 }
 
 var (

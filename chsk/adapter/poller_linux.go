@@ -53,29 +53,34 @@ func NewPoller() (*Poller, error) {
 }
 
 // Wait parks ws until it has bytes to read, its peer hangs up, it is closed,
-// or the poller closes; then f runs once, on a new goroutine. Wait reports
-// false, and f never runs, if ws cannot be parked: f's caller then keeps
-// reading on its own goroutine.
+// its read context ends, or the poller closes; then f runs once, on a new
+// goroutine. Wait returns an error, and f never runs, if ws cannot be
+// parked: f's caller then keeps reading on its own goroutine.
 //
-// Only a connection that is a syscall.Conn and buffers nothing of its own
-// (a *net.TCPConn, as net/http hijacks it) can be parked; for any other
-// (TLS terminated in Go, a wrapping listener) Wait reports false and turns
-// ws's idle timeout off, so its reader simply keeps waiting.
-func (p *Poller) Wait(ws *WS, f func()) bool {
+// Only a *net.TCPConn or *net.UnixConn can be parked (net/http hijacks the
+// former), or a wrapper that says it keeps no bytes (UnbufferedConn): any
+// other wrapper (TLS terminated in Go, a PROXY protocol listener) may hold
+// bytes that epoll cannot see. For those, and when epoll refuses, Wait also
+// turns ws's idle timeout off, so its reader simply keeps waiting.
+func (p *Poller) Wait(ws *WS, f func()) error {
 	rc, err := rawConn(ws.conn)
 	if err != nil {
 		ws.parkAfter = 0 // the reader's own field: Wait runs on the reader
-		return false
+		return err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return false
+		ws.parkAfter = 0
+		return ErrClosed
 	}
 	ws.pmu.Lock()
 	defer ws.pmu.Unlock()
-	if ws.isDone() {
-		return false
+	ws.dmu.Lock()
+	ended := ws.cancelled || ws.closing
+	ws.dmu.Unlock()
+	if ended || ws.isDone() {
+		return ErrClosed // the reader finds out why at its next Read
 	}
 	var ctlErr error
 	w := &parked{ws: ws, f: f}
@@ -89,21 +94,34 @@ func (p *Poller) Wait(ws *WS, f func()) bool {
 			ctlErr = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(fd), &ev)
 		}
 	})
-	if err != nil || ctlErr != nil {
-		return false
+	if err == nil {
+		err = ctlErr
+	}
+	if err != nil {
+		ws.parkAfter = 0
+		return fmt.Errorf("adapter: cannot park the socket: %w", err)
 	}
 	p.waiting[w.fd] = w
 	ws.parked, ws.parkedFD = p, w.fd
-	return true
+	return nil
 }
 
-// rawConn returns the descriptor of a connection the poller can watch.
+// rawConn returns the descriptor of a connection the poller can watch,
+// looking through wrappers that implement UnbufferedConn.
 func rawConn(c net.Conn) (syscall.RawConn, error) {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil, errors.ErrUnsupported
+	for range 16 { // wrappers of wrappers, but no cycles
+		switch t := c.(type) {
+		case *net.TCPConn:
+			return t.SyscallConn()
+		case *net.UnixConn:
+			return t.SyscallConn()
+		case UnbufferedConn:
+			c = t.Unbuffered()
+			continue
+		}
+		break
 	}
-	return sc.SyscallConn()
+	return nil, fmt.Errorf("adapter: cannot park a %T: not a TCP or Unix connection, nor an UnbufferedConn: %w", c, errors.ErrUnsupported)
 }
 
 // unpark wakes ws if it is parked here: its reader runs, and finds the

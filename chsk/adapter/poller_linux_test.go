@@ -4,6 +4,8 @@ package adapter
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -28,7 +30,7 @@ func (pr *parkedReader) run() {
 	for {
 		data, _, err := pr.ws.Read(pr.ctx)
 		if err == ErrIdle {
-			if pr.p.Wait(pr.ws, pr.run) {
+			if pr.p.Wait(pr.ws, pr.run) == nil {
 				pr.parked <- struct{}{}
 				return
 			}
@@ -139,7 +141,7 @@ func TestPollerDataBeforeWait(t *testing.T) {
 	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte("early")))
 	time.Sleep(20 * time.Millisecond)
 	woke := make(chan struct{})
-	require.True(t, p.Wait(ws, func() { close(woke) }))
+	require.NoError(t, p.Wait(ws, func() { close(woke) }))
 	waitFor(t, woke, "the wake-up")
 	got, _, err := ws.Read(ctx)
 	require.NoError(t, err)
@@ -151,16 +153,64 @@ func TestPollerRefuses(t *testing.T) {
 	p := newPoller(t)
 	_, _, ws := dialPair(t, WSOptions{})
 	ws.Close()
-	require.False(t, p.Wait(ws, func() { t.Error("ran") }))
+	require.ErrorIs(t, p.Wait(ws, func() { t.Error("ran") }), ErrClosed)
 	// A connection with no descriptor of its own (TLS, a wrapper) cannot
 	// park; its idle timeout is turned off, so its reader just waits.
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
 	piped := &WS{conn: a, done: make(chan struct{}), parkAfter: time.Second}
-	require.False(t, p.Wait(piped, func() { t.Error("ran") }))
+	require.ErrorIs(t, p.Wait(piped, func() { t.Error("ran") }), errors.ErrUnsupported)
 	require.Zero(t, piped.parkAfter)
 	_, _, ws2 := dialPair(t, WSOptions{})
 	p.Close()
-	require.False(t, p.Wait(ws2, func() { t.Error("ran") }))
+	require.ErrorIs(t, p.Wait(ws2, func() { t.Error("ran") }), ErrClosed)
+}
+
+// unbuffered is a wrapper that keeps no bytes and says so.
+type unbuffered struct{ net.Conn }
+
+func (u unbuffered) Unbuffered() net.Conn { return u.Conn }
+
+// A wrapper that implements UnbufferedConn parks like the connection it
+// wraps; one that does not (net.Pipe's, in TestPollerRefuses) cannot.
+func TestPollerUnbufferedWrapper(t *testing.T) {
+	p := newPoller(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer peer.Close()
+	conn, err := ln.Accept()
+	require.NoError(t, err)
+	ws := &WS{conn: unbuffered{conn}, done: make(chan struct{}), parkAfter: time.Second}
+	defer ws.Close()
+	woke := make(chan struct{})
+	require.NoError(t, p.Wait(ws, func() { close(woke) }))
+	_, err = peer.Write([]byte{0x81})
+	require.NoError(t, err)
+	waitFor(t, woke, "the wake-up")
+}
+
+// A socket that cannot park keeps reading on its goroutine: no deadline of
+// the idle wait is left behind to cut its next message short.
+func TestPollerRefusedKeepsReading(t *testing.T) {
+	p := newPoller(t)
+	a, b := net.Pipe()
+	defer b.Close()
+	ws := &WS{conn: a, op: opText, limit: 1 << 20, done: make(chan struct{}), parkAfter: 20 * time.Millisecond}
+	defer ws.Close()
+	ctx := testCtx(t)
+	_, _, err := ws.Read(ctx)
+	require.ErrorIs(t, err, ErrIdle)
+	require.Error(t, p.Wait(ws, func() { t.Error("ran") }))
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_, _ = b.Write(frame(0x81, []byte("later"), true))
+	}()
+	go func() { _, _ = io.Copy(io.Discard, b) }()
+	got, _, err := ws.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "later", string(got))
 }

@@ -12,10 +12,11 @@ type Poller struct{}
 // NewPoller returns an error: there is no poller on this system.
 func NewPoller() (*Poller, error) { return nil, errors.ErrUnsupported }
 
-// Wait reports false, and turns ws's idle timeout off: nothing is parked.
-func (p *Poller) Wait(ws *WS, f func()) bool {
+// Wait returns errors.ErrUnsupported, and turns ws's idle timeout off:
+// nothing is parked.
+func (p *Poller) Wait(ws *WS, f func()) error {
 	ws.parkAfter = 0
-	return false
+	return errors.ErrUnsupported
 }
 
 // Close does nothing.

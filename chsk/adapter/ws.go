@@ -295,9 +295,16 @@ func (ws *WS) write(ctx context.Context, op byte, payload []byte) error {
 		return err
 	}
 	if _, ok := ctx.Deadline(); !ok && ctx.Done() != nil {
-		conn := ws.conn
-		stop := context.AfterFunc(ctx, func() { _ = conn.SetWriteDeadline(time.Unix(1, 0)) })
-		defer stop()
+		conn, fired := ws.conn, make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			_ = conn.SetWriteDeadline(time.Unix(1, 0))
+			close(fired)
+		})
+		defer func() {
+			if !stop() {
+				<-fired // a late callback must not cut the next write short
+			}
+		}()
 	}
 	if err := ws.writeFrameLocked(op, payload); err != nil {
 		ws.Close()
@@ -433,7 +440,6 @@ const (
 	StatusNormalClosure   = 1000
 	StatusProtocolError   = 1002
 	StatusNoStatusRcvd    = 1005
-	StatusInvalidPayload  = 1007
 	StatusPolicyViolation = 1008
 	StatusMessageTooBig   = 1009
 )

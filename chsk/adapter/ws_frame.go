@@ -73,20 +73,26 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 		conn = ws.conn
 	)
 	for {
-		if op == 0 && ws.timed {
-			ws.endMessage() // a control frame was read in time
-		}
-		if op == 0 && ws.parkAfter > 0 && ws.rd.r == ws.rd.w {
-			if err := ws.awaitMessage(); err != nil {
-				return nil, false, err
+		// Read deadlines, two updates per message: waiting for a message
+		// is bounded by parkAfter (parking) or not at all; once its first
+		// bytes are in, the rest is bounded by messageTimeout.
+		if op == 0 {
+			if ws.timed {
+				ws.endMessage() // a control frame was read in time
+			}
+			if ws.rd.r < ws.rd.w {
+				ws.beginMessage() // its first bytes are buffered
+			} else if ws.parkAfter > 0 {
+				if err := ws.awaitMessage(); err != nil {
+					return nil, false, err
+				}
 			}
 		}
 		if err := ws.rd.readFull(conn, hdr[:2]); err != nil {
 			return nil, false, err
 		}
-		if op == 0 && ws.messageTimeout > 0 {
-			ws.timed = true // the rest must come within messageTimeout
-			ws.setIdleDeadline(time.Now().Add(ws.messageTimeout))
+		if op == 0 {
+			ws.beginMessage() // no-op unless the first bytes came just now
 		}
 		fin, rsv, fop := hdr[0]&0x80 != 0, hdr[0]&0x70, hdr[0]&0x0f
 		masked, n := hdr[1]&0x80 != 0, uint64(hdr[1]&0x7f)
@@ -162,10 +168,13 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 func (ws *WS) awaitMessage() error {
 	ws.setIdleDeadline(time.Now().Add(ws.parkAfter))
 	m, err := ws.conn.Read(ws.rd.small[:])
-	ws.setIdleDeadline(time.Time{})
 	if m > 0 {
 		ws.rd.buf = ws.rd.small[:]
 		ws.rd.r, ws.rd.w = 0, m
+		if ws.messageTimeout <= 0 {
+			ws.setIdleDeadline(time.Time{})
+		}
+		ws.beginMessage()
 		return nil
 	}
 	var ne net.Error
@@ -174,6 +183,7 @@ func (ws *WS) awaitMessage() error {
 		idle := !ws.cancelled && !ws.closing
 		ws.dmu.Unlock()
 		if idle {
+			ws.setIdleDeadline(time.Time{}) // for a reader that cannot park after all
 			return ErrIdle
 		}
 	}
@@ -183,10 +193,22 @@ func (ws *WS) awaitMessage() error {
 	return err
 }
 
-// endMessage clears the deadline of a message that came in time.
+// beginMessage bounds the rest of a message that began by messageTimeout,
+// once per message.
+func (ws *WS) beginMessage() {
+	if ws.messageTimeout > 0 && !ws.timed {
+		ws.timed = true
+		ws.setIdleDeadline(time.Now().Add(ws.messageTimeout))
+	}
+}
+
+// endMessage ends a message's deadline. With parking the next wait sets
+// its own; without, waiting for the next message must not be bounded.
 func (ws *WS) endMessage() {
 	ws.timed = false
-	ws.setIdleDeadline(time.Time{})
+	if ws.parkAfter <= 0 {
+		ws.setIdleDeadline(time.Time{})
+	}
 }
 
 // setIdleDeadline sets the read deadline for idle parking, unless the read

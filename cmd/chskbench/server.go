@@ -11,7 +11,6 @@ import (
 	"net/http/pprof"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gosente/gosente/chsk"
@@ -153,16 +152,10 @@ type countedConn struct {
 	once sync.Once
 }
 
-// SyscallConn exposes the socket, as *net.TCPConn does: gosente parks the
-// readers of quiet WebSockets in an epoll set, which needs the descriptor.
-// Without it every socket would keep a goroutine.
-func (c *countedConn) SyscallConn() (syscall.RawConn, error) {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return nil, errors.New("chskbench: the connection has no descriptor")
-	}
-	return sc.SyscallConn()
-}
+// Unbuffered says the wrapper keeps no bytes (adapter.UnbufferedConn):
+// gosente parks the readers of quiet WebSockets in an epoll set, which needs
+// the descriptor. Without it every socket would keep a goroutine.
+func (c *countedConn) Unbuffered() net.Conn { return c.Conn }
 
 func (c *countedConn) Close() error {
 	c.once.Do(func() { c.l.open.Add(-1) })
