@@ -236,12 +236,10 @@ func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request, first 
 	if first != nil {
 		c.out = append([][]byte{first}, c.out...)
 	}
+	var oldPoll *adapter.Poll
 	if old := c.conn; old != nil && old != conn {
-		if c.kind == adapter.Ajax {
-			// A newer poll replaces an older one: release the older at once.
-			ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
-			_ = old.Send(ctx, c.srv.timeoutFrame)
-			cancel()
+		if p, ok := old.(*adapter.Poll); ok {
+			oldPoll = p // a newer poll replaces an older one: released below
 		} else {
 			_ = old.Close()
 		}
@@ -254,6 +252,9 @@ func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request, first 
 		c.graceT = nil
 	}
 	c.drainLocked()
+	if oldPoll != nil {
+		c.srv.answer(oldPoll, c.srv.timeoutFrame) // not under c.mu: a write may be slow
+	}
 	return true
 }
 
