@@ -26,6 +26,15 @@
 // and 1.21+), over WebSocket with Ajax fallback; Bootstrap reads the CSRF
 // token from a page as a browser does.
 //
+// # Resources
+//
+// An idle WebSocket costs about 6 KiB and no goroutine: after
+// Options.ParkAfter without a message its reader returns and the socket
+// waits in the server's epoll set (Linux). Every queue and message has a
+// limit with a safe default (Options.MaxQueue, MaxMessageBytes,
+// MessageTimeout, ReadLimits, WriteTimeout); Shutdown writes what is queued,
+// then drops the connections, so that clients reconnect elsewhere.
+//
 // # Compatibility
 //
 // The server writes the unprefixed envelope every Sente client from 1.17 to
