@@ -206,10 +206,10 @@ func hardAbandonedPoll(ctx context.Context, a *refApp, hc *http.Client, cookie, 
 }
 
 // A uid whose last client expires while a new client of it connects: the
-// expiry's OnUIDChange and uidport-close run after the registry lock was
-// released, so the new client's OnUIDChange and uidport-open can overtake
-// them. The application (and a Presence) then ends up believing the
-// connected user is gone. The expiry's callback is held here to make the
+// expiry's OnUIDChange and uidport-close used to run after the registry lock
+// was released, so the new client's could overtake them, and the application
+// (and a Presence) ended up believing the connected user gone. They now run
+// in order, per uid. The expiry's callback is held here to make the
 // interleaving certain; in TestHardeningChurn it happens by itself.
 func TestHardeningUIDEventOrder(t *testing.T) {
 	hardBaseline(t, 8<<20)

@@ -185,11 +185,11 @@ func TestHardeningMaxQueue(t *testing.T) {
 }
 
 // A client that reconnects to MaxQueue pushes and reads them all is caught
-// up; the next push must not find it "too far behind". The server counts
-// the batch being written as queued until the write call returns, so a push
-// that comes just after the client read the batch, but before the server's
-// writer took the lock again, disconnects a client that is fully caught up.
-// The race is narrow; 20 rounds find it almost surely.
+// up; the next push must not find it "too far behind". The server used to
+// count the batch being written as queued until the write call returned, so
+// a push that came just after the client read the batch, but before the
+// writer took the lock again, disconnected a client that was caught up. The
+// race is narrow; 20 rounds find it almost surely.
 func TestHardeningMaxQueueInFlight(t *testing.T) {
 	const maxQueue = 8
 	hardBaseline(t, 8<<20)

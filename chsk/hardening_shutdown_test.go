@@ -317,9 +317,9 @@ func TestHardeningShutdownFlushesPushes(t *testing.T) {
 }
 
 // A push that races with Shutdown is either delivered or refused: Send
-// must not return nil for a push that Shutdown then drops. Send checks for
-// Shutdown before it queues the push; a push queued after Shutdown flushed
-// the client is lost. The window is narrow; 20 rounds find it almost surely.
+// must not return nil for a push that Shutdown then drops (as it did when a
+// push could be queued after Shutdown's final flush of its client). The
+// window is narrow; 20 rounds find it almost surely.
 func TestHardeningShutdownPushRace(t *testing.T) {
 	hardBaseline(t, 8<<20)
 	for round := range 20 {

@@ -267,7 +267,7 @@ func TestHardeningSlowConsumers(t *testing.T) {
 
 // A slow client is counted once. One whose write outlasted WriteTimeout is
 // counted and disconnected; pushes that then fill its queue during the close
-// grace count it again as "disconnected", though it had no connection left.
+// grace used to count it again, though it had no connection left.
 func TestHardeningSlowCountedOnce(t *testing.T) {
 	const maxQueue = 4
 	hardBaseline(t, 8<<20)

@@ -218,13 +218,7 @@ func idleSteps(ctx context.Context, label, target string, steps []int, limit int
 		}
 		step := idleStep{Conns: s, ClientKiB: kib(clientMem()-clientBase) / float64(s), ClientRSS: vmRSS()}
 		if hasMem {
-			m := settle(ctx, mem, int64(s))
-			step.Server = m
-			step.HeapKiB = kib(m.HeapAlloc-base.HeapAlloc) / float64(s)
-			step.HeapInuseKiB = kib(m.HeapInuse-base.HeapInuse) / float64(s)
-			step.StackKiB = kib(m.StackInuse-base.StackInuse) / float64(s)
-			step.RSSKiB = kib(m.RSS-base.RSS) / float64(s)
-			step.GoroutinesPerConn = float64(m.Goroutines-base.Goroutines) / float64(s)
+			step.setServer(settle(ctx, mem, int64(s)), base)
 		}
 		res.Steps = append(res.Steps, step)
 		fmt.Fprintf(os.Stderr, "chskbench %s: %d conns: server heap %.1f KiB/conn, rss %.1f KiB/conn; client %.1f KiB/conn\n",
@@ -282,17 +276,23 @@ func idlePolls(ctx context.Context, ep endpoints, cfg idleConfig, n int, mem fun
 		return res, ctx.Err()
 	}
 	if hasMem {
-		m := settle(ctx, mem, int64(n))
-		step.Server = m
-		step.HeapKiB = kib(m.HeapAlloc-base.HeapAlloc) / float64(n)
-		step.HeapInuseKiB = kib(m.HeapInuse-base.HeapInuse) / float64(n)
-		step.StackKiB = kib(m.StackInuse-base.StackInuse) / float64(n)
-		step.RSSKiB = kib(m.RSS-base.RSS) / float64(n)
-		step.GoroutinesPerConn = float64(m.Goroutines-base.Goroutines) / float64(n)
+		step.setServer(settle(ctx, mem, int64(n)), base)
 	}
 	res.Steps = append(res.Steps, step)
 	fmt.Fprintf(os.Stderr, "chskbench idle polls: %d parked: server heap %.1f KiB/poll, rss %.1f KiB/poll\n", n, step.HeapKiB, step.RSSKiB)
 	return res, nil
+}
+
+// setServer records the server's memory m and its growth over base per
+// connection.
+func (st *idleStep) setServer(m, base memStats) {
+	n := float64(st.Conns)
+	st.Server = m
+	st.HeapKiB = kib(m.HeapAlloc-base.HeapAlloc) / n
+	st.HeapInuseKiB = kib(m.HeapInuse-base.HeapInuse) / n
+	st.StackKiB = kib(m.StackInuse-base.StackInuse) / n
+	st.RSSKiB = kib(m.RSS-base.RSS) / n
+	st.GoroutinesPerConn = float64(m.Goroutines-base.Goroutines) / n
 }
 
 // settle waits until the server counts at least want connections, or
