@@ -12,10 +12,11 @@ import (
 
 	"github.com/gosente/gosente/chsk"
 	"github.com/gosente/gosente/chsk/wire"
+	sentejs "github.com/gosente/gosente/js"
 )
 
-// The browser side: the Sente client, its EDN codec and the page script.
-// static/test/ holds their node tests and is not served.
+// The page's script. The Sente client and its EDN codec come from package
+// js, served under /sente/.
 //
 //go:embed static/*.js
 var staticFiles embed.FS
@@ -57,7 +58,7 @@ func defaultConfig() config {
 // initialCount is where a new session's count starts, as in the tutorial.
 const initialCount = 10
 
-// app is the example: the page, the static files and the Sente endpoint.
+// app is the example: the page, its script, the Sente client and endpoint.
 type app struct {
 	cfg      config
 	log      *slog.Logger
@@ -123,6 +124,7 @@ func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.servePage)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", a.staticHandler()))
+	mux.Handle("GET /sente/", http.StripPrefix("/sente/", sentejs.Handler()))
 	mux.Handle("/chsk", a.withChskSession(a.chsk)) // GET and POST; gosente answers others with 405
 	return securityHeaders(mux)
 }

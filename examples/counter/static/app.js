@@ -1,15 +1,15 @@
 // app.js: the counter page's script (ES module, no build step).
 //
 // Mounts the state the server rendered into #app's data-state (base64 of the
-// EDN {:name "Clojure", :count n}), connects to /chsk with sente.js, and shows
+// EDN {:name "Clojure", :count n}), connects to /chsk with sente.js (package js, served under /sente/), and shows
 // the connection, the count, replies and server pushes. `?type=ajax` (or
 // `?type=ws`) forces a transport; the default is Sente's :auto.
 //
 // The page reflects the client on #app for people and tests alike:
 // data-open ("true"/"false"), data-transport ("ws"/"ajax") and data-uid.
 
-import { connect, kw } from './sente.js';
-import { parse, toJS } from './edn.js';
+import { connect, kw } from '/sente/sente.js';
+import { parse, toJS } from '/sente/edn.js';
 
 const EV = Object.freeze({
   commtest: kw('components/commtest'),

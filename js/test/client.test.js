@@ -1,5 +1,5 @@
 // Tests for the SenteClient state machine in ../sente.js, against fake
-// WebSocket and fetch implementations. Run: node --test examples/counter/static/test/
+// WebSocket and fetch implementations. Run: node --test js/test/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
