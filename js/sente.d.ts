@@ -47,6 +47,13 @@ export function unpack(text: string): { payload: EdnValue; cb: EdnValue };
 /** Encore's exp-backoff (Sente's reconnect delay) with an optional cap. */
 export function expBackoffMs(attempt: number, opts?: { maxMs?: number; random?: () => number }): number;
 
+/** The header fetchPageCsrfToken() sends ("1"), so a server can tell its fetch from a page view. */
+export const CSRF_REFRESH_HEADER: 'X-Sente-Csrf-Refresh';
+/** Reads the token of the `#sente-csrf-token` div's data-csrf-token in an HTML document's text. */
+export function csrfTokenFromHtml(html: string): string | null;
+/** Fetches a page of the app (default: the current page) same-origin, with cookies, and reads its token. */
+export function fetchPageCsrfToken(url?: string, opts?: { fetch?: typeof fetch; timeoutMs?: number }): Promise<string | null>;
+
 /** Why the connection last closed. */
 export type CloseReason =
   | 'requested-disconnect'
@@ -97,6 +104,13 @@ export interface SenteOptions {
   type?: 'auto' | 'ws' | 'ajax' | null;
   /** Default: data-csrf-token of the element #sente-csrf-token; null sends no token. */
   csrfToken?: string | null;
+  /**
+   * Called for a fresh token when the server may have refused the current one (an Ajax
+   * 403, or a WebSocket that closed before its handshake). A token that differs from the
+   * current one is used from the next attempt on, which starts at once. Default:
+   * fetchPageCsrfToken() when the token was read from the page, else none; null turns it off.
+   */
+  refreshCsrfToken?: (() => Promise<string | null> | string | null) | null;
   /** Default: a random UUID per client. */
   clientId?: string;
   /** Extra query parameters for the WebSocket URL and Ajax GETs. */

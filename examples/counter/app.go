@@ -175,6 +175,8 @@ func (a *app) withChskSession(next http.Handler) http.Handler {
 
 // servePage renders the page. A new session starts at initialCount; every
 // further load of the page counts one up and tells the session's other tabs.
+// It is also where the browser client gets a fresh token after the server
+// forgot its session: the page's fetch starts a new session.
 func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 	s, created, err := a.sessions.GetOrCreate(w, r)
 	if err != nil {
@@ -183,7 +185,9 @@ func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := s.Count()
-	if !created && r.Method == http.MethodGet {
+	// A visit counts, but not the browser client's own fetch of the page for a
+	// fresh CSRF token (sente.js sends X-Sente-Csrf-Refresh: 1 with it).
+	if !created && r.Method == http.MethodGet && r.Header.Get("X-Sente-Csrf-Refresh") == "" {
 		n = s.Inc(a.pushCount(s))
 	}
 	state, err := encodeState(appState{Name: "Clojure", Count: n})

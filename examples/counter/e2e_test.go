@@ -82,6 +82,7 @@ type e2e struct {
 	url       string
 	transport string // "ws" or "ajax": what the page must end up using
 	tabs      []*tab
+	secrets   []string // CSRF tokens: replaced by <token> in anything the test prints
 }
 
 func (e *e2e) run() {
@@ -111,10 +112,7 @@ func (e *e2e) run() {
 	e.must("server sees the client", e.serverSees(page.UID))
 	e.expectCount(tab1, "10")
 
-	e.must("click Send Message", tab1.click(ctx, "#send"))
-	wantReply := "Hello World! (from Go) [via " + e.transport + "]"
-	e.must("see the reply", tab1.waitFor(ctx, "the reply "+wantReply,
-		`document.getElementById('reply').textContent === `+strconv.Quote(wantReply), 5*time.Second))
+	e.sendMessage(tab1)
 
 	e.must("click inc", tab1.click(ctx, "#inc"))
 	e.expectCount(tab1, "11")
@@ -140,9 +138,7 @@ func (e *e2e) run() {
 	e.expectCount(tab2, "14")
 	e.expectCount(tab1, "14")
 
-	e.must("click Send Message in tab2", tab2.click(ctx, "#send"))
-	e.must("see the reply in tab2", tab2.waitFor(ctx, "the reply "+wantReply,
-		`document.getElementById('reply').textContent === `+strconv.Quote(wantReply), 5*time.Second))
+	e.sendMessage(tab2)
 
 	// No uncaught exception, no error (a CSP violation is one), and no
 	// warning from the Sente client in any tab, reloads included.
@@ -185,6 +181,15 @@ func (e *e2e) waitOpen(tb *tab, extra string) {
 	if transport != e.transport {
 		e.fail(tb.name+" uses the right transport", fmt.Errorf("connected over %q, want %q", transport, e.transport))
 	}
+}
+
+// sendMessage clicks Send Message in tb and waits for the reply.
+func (e *e2e) sendMessage(tb *tab) {
+	e.t.Helper()
+	e.must(tb.name+": click Send Message", tb.click(e.ctx, "#send"))
+	want := "Hello World! (from Go) [via " + e.transport + "]"
+	e.must(tb.name+": see the reply", tb.waitFor(e.ctx, "the reply "+want,
+		`document.getElementById('reply').textContent === `+strconv.Quote(want), 5*time.Second))
 }
 
 // expectCount waits until tb shows the count want.
@@ -240,9 +245,20 @@ func (e *e2e) fail(step string, err error) {
 		if len(lines) == 0 {
 			lines = []string{"(nothing logged)"}
 		}
-		e.t.Logf("console of %s:\n  %s", tb.name, strings.Join(lines, "\n  "))
+		e.t.Logf("console of %s:\n  %s", tb.name, e.redact(strings.Join(lines, "\n  ")))
 	}
-	e.t.Fatalf("step %q failed (%s): %v", step, e.transport, err)
+	e.t.Fatalf("step %q failed (%s): %s", step, e.transport, e.redact(err.Error()))
+}
+
+// redact replaces the tokens the test knows with <token>: the browser's own
+// messages about a failed WebSocket quote its URL, token included.
+func (e *e2e) redact(s string) string {
+	for _, tok := range e.secrets {
+		if tok != "" {
+			s = strings.ReplaceAll(s, tok, "<token>")
+		}
+	}
+	return s
 }
 
 func (e *e2e) saveScreenshot(tb *tab, dir, name string) {

@@ -1,12 +1,13 @@
 // Compiled (never run) by `tsc -p js/tsconfig.json`: a TypeScript front end's
 // use of the client, so the declarations stay in step with the API.
-import { connect, kw, SenteClient, SenteError, isCbSuccess, CHSK_TIMEOUT, type SenteState } from '../sente.js';
+import { connect, kw, SenteClient, SenteError, isCbSuccess, CHSK_TIMEOUT, fetchPageCsrfToken, type SenteState } from '../sente.js';
 import { parse, stringify, toJS, Keyword } from '../edn.js';
 
 const counterChanged = kw('counter/changed');
 
 const chsk: SenteClient = connect('/chsk', {
   type: 'auto',
+  refreshCsrfToken: () => fetchPageCsrfToken('/app'),
   onHandshake: ({ uid, firstHandshake }) => console.log('hello', uid, firstHandshake),
   onEvent: ([id, data]) => {
     if (id === counterChanged) console.log(toJS(data));
