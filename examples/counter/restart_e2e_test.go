@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosente/gosente/internal/cdp"
 )
 
 // TestE2EServerRestart restarts the server, with fresh in-memory sessions,
@@ -25,8 +27,8 @@ import (
 // new session and its next request is answered. No log line of either
 // server, and nothing this test prints, holds a token.
 func TestE2EServerRestart(t *testing.T) {
-	bin := findChromium(t)
-	b := launchBrowser(t, bin)
+	bin := cdp.FindChromium(t)
+	b := cdp.Launch(t, bin)
 	for _, tc := range []struct{ transport, query string }{
 		{"ws", ""},
 		{"ajax", "?type=ajax"},
@@ -40,29 +42,29 @@ func TestE2EServerRestart(t *testing.T) {
 			base := "http://" + srv.addr
 			e := &e2e{t: t, ctx: ctx, b: b, app: srv.app, url: base + "/" + tc.query, transport: tc.transport}
 
-			bc, err := b.newContext(ctx)
+			bc, err := b.NewContext(ctx)
 			e.must("create a browser context", err)
 			tb := e.open(bc, "tab")
 			var before struct{ Token, UID string }
-			e.must("read the page", tb.eval(ctx, `({
+			e.must("read the page", tb.Eval(ctx, `({
 				Token: document.getElementById('sente-csrf-token').dataset.csrfToken,
 				UID: document.getElementById('app').dataset.uid})`, &before))
 			e.secrets = append(e.secrets, before.Token)
 			e.sendMessage(tb)
 
 			srv.stop()
-			e.must("see the connection lost", tb.waitFor(ctx, "the page shows the connection lost",
+			e.must("see the connection lost", tb.WaitFor(ctx, "the page shows the connection lost",
 				`document.getElementById('app').dataset.open === 'false'`, 10*time.Second))
 			srv.start(srv.addr) // a new app: its session store is empty
 			e.app = srv.app
 			restarted := time.Now()
 
-			e.must("reconnect with a new session", tb.waitFor(ctx, "connected again with a new session",
+			e.must("reconnect with a new session", tb.WaitFor(ctx, "connected again with a new session",
 				`document.getElementById('app').dataset.open === 'true' && document.getElementById('app').dataset.sessions === '2'`,
 				10*time.Second))
 			took := time.Since(restarted)
 			var after struct{ UID, Note, Transport string }
-			e.must("read the page again", tb.eval(ctx, `({
+			e.must("read the page again", tb.Eval(ctx, `({
 				UID: document.getElementById('app').dataset.uid,
 				Note: document.getElementById('session').hidden ? '' : document.getElementById('session').textContent,
 				Transport: document.getElementById('app').dataset.transport})`, &after))
@@ -82,7 +84,7 @@ func TestE2EServerRestart(t *testing.T) {
 			}
 			e.must("server sees the client", e.serverSees(after.UID))
 			e.sendMessage(tb)
-			e.must("click inc", tb.click(ctx, "#inc"))
+			e.must("click inc", tb.Click(ctx, "#inc"))
 			e.expectCount(tb, strconv.Itoa(initialCount+1)) // the new session counts from its start
 			t.Logf("%s: connected again %v after the restart", tc.transport, took.Round(10*time.Millisecond))
 
@@ -95,12 +97,12 @@ func TestE2EServerRestart(t *testing.T) {
 			// What the page's own scripts log (the Sente client's warnings
 			// among them) never holds a token either; Chromium's network
 			// messages may (Sente puts the token in the WebSocket URL).
-			for _, line := range tb.console() {
+			for _, line := range tb.Console() {
 				if strings.HasPrefix(line, "console.") && e.redact(line) != line {
 					e.fail("keep tokens out of the console", fmt.Errorf("a page script logged a token: %s", e.redact(line)))
 				}
 			}
-			_ = tb.closeTab(ctx)
+			_ = tb.CloseTab(ctx)
 		})
 	}
 }
