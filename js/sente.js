@@ -411,7 +411,8 @@ export class SenteClient {
     const csrfToken = fromPage ? defaultCsrfToken() : opts.csrfToken || null;
     let refresh = opts.refreshCsrfToken;
     if (refresh === undefined) {
-      refresh = fromPage && typeof document !== 'undefined' && this._fetch ? () => fetchPageCsrfToken(undefined, { fetch: this._fetch }) : null;
+      const onPage = fromPage && typeof document !== 'undefined' && this._fetch;
+      refresh = onPage ? () => fetchPageCsrfToken(undefined, { fetch: this._fetch }) : null;
     }
     if (refresh !== null && typeof refresh !== 'function') throw new TypeError('refreshCsrfToken must be a function or null');
     this._refreshToken = refresh;
