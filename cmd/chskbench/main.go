@@ -7,6 +7,7 @@
 //	chskbench fanout [-url …] [-clients 10000] [-rounds 20]
 //	chskbench idle   [-url …] [-steps 1000,10000,20000] [-polls 1000]
 //	chskbench all    [-json chskbench.json]
+//	chskbench plot   -json chskbench.json [-out DIR]
 //
 // serve runs a gosente server with the bench events ([:chskbench/echo x]
 // replies x; [:chskbench/fanout m] broadcasts [:chskbench/push m]), a page
@@ -14,7 +15,10 @@
 // and /raw/hub, and /debug/mem. The load subcommands work against any
 // Sente server that implements the two events; the baselines and the
 // server's memory need serve's server. all runs serve as a child process
-// and every load against it.
+// and every load against it. With -json, the results go to that file and
+// SVG charts beside it (latency by percentile for echo and fan-out, server
+// memory per connection against connections); plot renders those charts
+// again from a JSON file.
 package main
 
 import (
@@ -56,7 +60,7 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: chskbench serve|echo|fanout|idle|all [flags]   (chskbench CMD -h for the flags)")
+	fmt.Fprintln(w, "usage: chskbench serve|echo|fanout|idle|all|plot [flags]   (chskbench CMD -h for the flags)")
 }
 
 // run runs one subcommand.
@@ -68,6 +72,8 @@ func run(ctx context.Context, cmd string, args []string, stdout io.Writer) error
 		return cmdLoad(ctx, cmd, args, stdout)
 	case "all":
 		return cmdAll(ctx, args, stdout)
+	case "plot":
+		return cmdPlot(args, stdout)
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return nil
@@ -235,6 +241,11 @@ func finishReport(rep *report, jsonPath string, stdout io.Writer, err error) err
 			return errors.Join(err, werr)
 		}
 		fmt.Fprintf(os.Stderr, "chskbench: results written to %s\n", jsonPath)
+		files, werr := writeChartsBeside(rep, jsonPath)
+		if werr != nil {
+			return errors.Join(err, werr)
+		}
+		fmt.Fprintf(os.Stderr, "chskbench: charts written: %s\n", strings.Join(files, " "))
 	}
 	return err
 }

@@ -23,11 +23,13 @@ type latencies struct {
 	P50 float64 `json:"p50_ms"`
 	P99 float64 `json:"p99_ms"`
 	Max float64 `json:"max_ms"`
+	// Dist samples the distribution at distQuantiles; older results lack it.
+	Dist []quantile `json:"dist,omitempty"`
 }
 
 func summarize(samples []time.Duration) latencies {
 	slices.Sort(samples)
-	return latencies{P50: ms(percentile(samples, 0.5)), P99: ms(percentile(samples, 0.99)), Max: ms(percentile(samples, 1))}
+	return latencies{P50: ms(percentile(samples, 0.5)), P99: ms(percentile(samples, 0.99)), Max: ms(percentile(samples, 1)), Dist: distribution(samples)}
 }
 
 // ms is d in milliseconds.

@@ -12,10 +12,11 @@ import (
 
 	"github.com/gosente/gosente/chsk"
 	"github.com/gosente/gosente/chsk/wire"
+	sentejs "github.com/gosente/gosente/js"
 )
 
-// The browser side: the Sente client, its EDN codec and the page script.
-// static/test/ holds their node tests and is not served.
+// The page's script. The Sente client and its EDN codec come from package
+// js, served under /sente/.
 //
 //go:embed static/*.js
 var staticFiles embed.FS
@@ -57,7 +58,7 @@ func defaultConfig() config {
 // initialCount is where a new session's count starts, as in the tutorial.
 const initialCount = 10
 
-// app is the example: the page, the static files and the Sente endpoint.
+// app is the example: the page, its script, the Sente client and endpoint.
 type app struct {
 	cfg      config
 	log      *slog.Logger
@@ -123,6 +124,7 @@ func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.servePage)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", a.staticHandler()))
+	mux.Handle("GET /sente/", http.StripPrefix("/sente/", sentejs.Handler()))
 	mux.Handle("/chsk", a.withChskSession(a.chsk)) // GET and POST; gosente answers others with 405
 	return securityHeaders(mux)
 }
@@ -173,6 +175,8 @@ func (a *app) withChskSession(next http.Handler) http.Handler {
 
 // servePage renders the page. A new session starts at initialCount; every
 // further load of the page counts one up and tells the session's other tabs.
+// It is also where the browser client gets a fresh token after the server
+// forgot its session: the page's fetch starts a new session.
 func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 	s, created, err := a.sessions.GetOrCreate(w, r)
 	if err != nil {
@@ -181,7 +185,9 @@ func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := s.Count()
-	if !created && r.Method == http.MethodGet {
+	// A visit counts, but not the browser client's own fetch of the page for a
+	// fresh CSRF token (sente.js sends X-Sente-Csrf-Refresh: 1 with it).
+	if !created && r.Method == http.MethodGet && r.Header.Get("X-Sente-Csrf-Refresh") == "" {
 		n = s.Inc(a.pushCount(s))
 	}
 	state, err := encodeState(appState{Name: "Clojure", Count: n})

@@ -11,42 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosente/gosente/internal/cdp"
 )
-
-// chromiumBin is where Debian's chromium package puts the browser
-// (.ci/run installs it: apt-get install -y chromium). CHSK_E2E_CHROMIUM
-// overrides it.
-const chromiumBin = "/usr/bin/chromium"
-
-// findChromium returns the browser to drive, or skips the test, loudly, when
-// there is none; under CI=true a missing browser fails the test instead.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	bin := chromiumBin
-	if env := os.Getenv("CHSK_E2E_CHROMIUM"); env != "" {
-		bin = env
-	}
-	ci := os.Getenv("CI") == "true"
-	fi, err := os.Stat(bin)
-	if err == nil && (fi.IsDir() || fi.Mode()&0o111 == 0) {
-		err = fmt.Errorf("%s is not an executable file", bin)
-	}
-	if err != nil {
-		msg := "\n" + strings.Repeat("*", 72) +
-			"\n* THE BROWSER END-TO-END TEST DID NOT RUN: no Chromium at " + bin +
-			"\n* (" + err.Error() + ")" +
-			"\n* Install Debian's chromium:  apt-get update && apt-get install -y chromium" +
-			"\n" + strings.Repeat("*", 72)
-		if ci {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	if testing.Short() && !ci {
-		t.Skip("browser end-to-end test skipped in -short mode")
-	}
-	return bin
-}
 
 // TestE2EChromium drives the example in headless Chromium, over WebSocket
 // and over Ajax (?type=ajax): the page renders the CSRF div and its state,
@@ -54,11 +21,11 @@ func findChromium(t *testing.T) string {
 // receives the server's ticks, and a second tab of the same session follows
 // the first one's count.
 func TestE2EChromium(t *testing.T) {
-	bin := findChromium(t)
+	bin := cdp.FindChromium(t)
 	cfg := testConfig()
 	cfg.TickEvery = 300 * time.Millisecond
 	base, a := startServer(t, cfg)
-	b := launchBrowser(t, bin)
+	b := cdp.Launch(t, bin)
 
 	for _, tc := range []struct{ transport, query string }{
 		{"ws", ""},
@@ -77,16 +44,17 @@ func TestE2EChromium(t *testing.T) {
 type e2e struct {
 	t         *testing.T
 	ctx       context.Context
-	b         *browser
+	b         *cdp.Browser
 	app       *app
 	url       string
 	transport string // "ws" or "ajax": what the page must end up using
-	tabs      []*tab
+	tabs      []*cdp.Tab
+	secrets   []string // CSRF tokens: replaced by <token> in anything the test prints
 }
 
 func (e *e2e) run() {
 	ctx := e.ctx
-	bc, err := e.b.newContext(ctx) // its own cookie jar: a fresh session, counting from 10
+	bc, err := e.b.NewContext(ctx) // its own cookie jar: a fresh session, counting from 10
 	e.must("create a browser context", err)
 
 	tab1 := e.open(bc, "tab1")
@@ -94,7 +62,7 @@ func (e *e2e) run() {
 	var page struct {
 		Token, State, Cookie, UID string
 	}
-	e.must("read the page", tab1.eval(ctx, `({
+	e.must("read the page", tab1.Eval(ctx, `({
 		Token: document.getElementById('sente-csrf-token')?.dataset.csrfToken ?? '',
 		State: atob(document.getElementById('app').dataset.state),
 		Cookie: document.cookie,
@@ -111,20 +79,17 @@ func (e *e2e) run() {
 	e.must("server sees the client", e.serverSees(page.UID))
 	e.expectCount(tab1, "10")
 
-	e.must("click Send Message", tab1.click(ctx, "#send"))
-	wantReply := "Hello World! (from Go) [via " + e.transport + "]"
-	e.must("see the reply", tab1.waitFor(ctx, "the reply "+wantReply,
-		`document.getElementById('reply').textContent === `+strconv.Quote(wantReply), 5*time.Second))
+	e.sendMessage(tab1)
 
-	e.must("click inc", tab1.click(ctx, "#inc"))
+	e.must("click inc", tab1.Click(ctx, "#inc"))
 	e.expectCount(tab1, "11")
 
-	e.must("mark the old document", tab1.eval(ctx, `window.__e2eOld = true`, nil))
-	e.must("reload", tab1.navigate(ctx, e.url))
+	e.must("mark the old document", tab1.Eval(ctx, `window.__e2eOld = true`, nil))
+	e.must("reload", tab1.Navigate(ctx, e.url))
 	e.waitOpen(tab1, "!window.__e2eOld && ")
 	e.expectCount(tab1, "12") // the reload counted as a visit
 
-	e.must("receive a tick push", tab1.waitFor(ctx, "a [:counter/tick …] push",
+	e.must("receive a tick push", tab1.WaitFor(ctx, "a [:counter/tick …] push",
 		`Number(document.getElementById('ticks').textContent) >= 1 && document.getElementById('last-tick').textContent !== '–'`,
 		5*time.Second))
 
@@ -132,25 +97,23 @@ func (e *e2e) run() {
 	e.expectCount(tab2, "13")
 	e.expectCount(tab1, "13") // pushed to tab1 when tab2 loaded
 	var uid2 string
-	e.must("read tab2's uid", tab2.eval(ctx, `document.getElementById('app').dataset.uid`, &uid2))
+	e.must("read tab2's uid", tab2.Eval(ctx, `document.getElementById('app').dataset.uid`, &uid2))
 	if uid2 != page.UID {
 		e.fail("share the session between tabs", fmt.Errorf("tab2 has uid %q, tab1 %q", uid2, page.UID))
 	}
-	e.must("click inc in tab1", tab1.click(ctx, "#inc"))
+	e.must("click inc in tab1", tab1.Click(ctx, "#inc"))
 	e.expectCount(tab2, "14")
 	e.expectCount(tab1, "14")
 
-	e.must("click Send Message in tab2", tab2.click(ctx, "#send"))
-	e.must("see the reply in tab2", tab2.waitFor(ctx, "the reply "+wantReply,
-		`document.getElementById('reply').textContent === `+strconv.Quote(wantReply), 5*time.Second))
+	e.sendMessage(tab2)
 
 	// No uncaught exception, no error (a CSP violation is one), and no
 	// warning from the Sente client in any tab, reloads included.
 	for _, tb := range e.tabs {
-		for _, line := range tb.console() {
+		for _, line := range tb.Console() {
 			if strings.HasPrefix(line, "exception:") || strings.HasPrefix(line, "log.error:") ||
 				strings.HasPrefix(line, "console.error:") || strings.Contains(line, "[sente]") {
-				e.fail("keep the console clean", fmt.Errorf("%s logged: %s", tb.name, line))
+				e.fail("keep the console clean", fmt.Errorf("%s logged: %s", tb.Name, line))
 			}
 		}
 	}
@@ -159,43 +122,52 @@ func (e *e2e) run() {
 		e.saveScreenshot(tab2, dir, "counter-"+e.transport+".png")
 	}
 	for _, tb := range e.tabs {
-		_ = tb.closeTab(ctx)
+		_ = tb.CloseTab(ctx)
 	}
 }
 
 // open opens the page in a new tab of the browser context and waits until
 // it is connected over the expected transport.
-func (e *e2e) open(browserContext, name string) *tab {
-	tb, err := e.b.newTab(e.ctx, browserContext, name)
+func (e *e2e) open(browserContext, name string) *cdp.Tab {
+	tb, err := e.b.NewTab(e.ctx, browserContext, name)
 	e.must("open "+name, err)
 	e.tabs = append(e.tabs, tb)
-	e.must("load the page in "+name, tb.navigate(e.ctx, e.url))
+	e.must("load the page in "+name, tb.Navigate(e.ctx, e.url))
 	e.waitOpen(tb, "")
 	return tb
 }
 
 // waitOpen waits until the page in tb reports an open connection over the
 // expected transport; extra is a further condition prefix.
-func (e *e2e) waitOpen(tb *tab, extra string) {
-	e.must(tb.name+" connects", tb.waitFor(e.ctx, tb.name+" connected",
+func (e *e2e) waitOpen(tb *cdp.Tab, extra string) {
+	e.must(tb.Name+" connects", tb.WaitFor(e.ctx, tb.Name+" connected",
 		extra+`document.readyState === 'complete' && document.getElementById('app')?.dataset.open === 'true'`,
 		10*time.Second))
 	var transport string
-	e.must("read the transport", tb.eval(e.ctx, `document.getElementById('app').dataset.transport`, &transport))
+	e.must("read the transport", tb.Eval(e.ctx, `document.getElementById('app').dataset.transport`, &transport))
 	if transport != e.transport {
-		e.fail(tb.name+" uses the right transport", fmt.Errorf("connected over %q, want %q", transport, e.transport))
+		e.fail(tb.Name+" uses the right transport", fmt.Errorf("connected over %q, want %q", transport, e.transport))
 	}
 }
 
+// sendMessage clicks Send Message in tb and waits for the reply.
+func (e *e2e) sendMessage(tb *cdp.Tab) {
+	e.t.Helper()
+	e.must(tb.Name+": click Send Message", tb.Click(e.ctx, "#send"))
+	want := "Hello World! (from Go) [via " + e.transport + "]"
+	e.must(tb.Name+": see the reply", tb.WaitFor(e.ctx, "the reply "+want,
+		`document.getElementById('reply').textContent === `+strconv.Quote(want), 5*time.Second))
+}
+
 // expectCount waits until tb shows the count want.
-func (e *e2e) expectCount(tb *tab, want string) {
-	err := tb.waitFor(e.ctx, tb.name+" shows count "+want,
+func (e *e2e) expectCount(tb *cdp.Tab, want string) {
+	err := tb.WaitFor(e.ctx, tb.Name+" shows count "+want,
 		`document.getElementById('count').textContent === `+strconv.Quote(want), 5*time.Second)
 	if err != nil {
-		got, _ := tb.text(e.ctx, "#count")
+		got, _ := tb.Text(e.ctx, "#count")
 		err = fmt.Errorf("%w (it shows %q)", err, got)
 	}
-	e.must(tb.name+" shows count "+want, err)
+	e.must(tb.Name+" shows count "+want, err)
 }
 
 // serverSees checks that gosente lists uid as connected over the transport.
@@ -235,31 +207,42 @@ func (e *e2e) fail(step string, err error) {
 		dir, _ = os.MkdirTemp("", "counter-e2e-")
 	}
 	for _, tb := range e.tabs {
-		e.saveScreenshot(tb, dir, fmt.Sprintf("FAILED-%s-%s-%s.png", e.transport, tb.name, fileSafe(step)))
-		lines := tb.console()
+		e.saveScreenshot(tb, dir, fmt.Sprintf("FAILED-%s-%s-%s.png", e.transport, tb.Name, fileSafe(step)))
+		lines := tb.Console()
 		if len(lines) == 0 {
 			lines = []string{"(nothing logged)"}
 		}
-		e.t.Logf("console of %s:\n  %s", tb.name, strings.Join(lines, "\n  "))
+		e.t.Logf("console of %s:\n  %s", tb.Name, e.redact(strings.Join(lines, "\n  ")))
 	}
-	e.t.Fatalf("step %q failed (%s): %v", step, e.transport, err)
+	e.t.Fatalf("step %q failed (%s): %s", step, e.transport, e.redact(err.Error()))
 }
 
-func (e *e2e) saveScreenshot(tb *tab, dir, name string) {
+// redact replaces the tokens the test knows with <token>: the browser's own
+// messages about a failed WebSocket quote its URL, token included.
+func (e *e2e) redact(s string) string {
+	for _, tok := range e.secrets {
+		if tok != "" {
+			s = strings.ReplaceAll(s, tok, "<token>")
+		}
+	}
+	return s
+}
+
+func (e *e2e) saveScreenshot(tb *cdp.Tab, dir, name string) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	png, err := tb.screenshot(ctx)
+	png, err := tb.Screenshot(ctx)
 	if err == nil {
 		if err = os.MkdirAll(dir, 0o755); err == nil {
 			path := filepath.Join(dir, name)
 			if err = os.WriteFile(path, png, 0o644); err == nil {
-				e.t.Logf("screenshot of %s: %s", tb.name, path)
+				e.t.Logf("screenshot of %s: %s", tb.Name, path)
 				return
 			}
 		}
 	}
-	e.t.Logf("no screenshot of %s: %v", tb.name, err)
+	e.t.Logf("no screenshot of %s: %v", tb.Name, err)
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -1,6 +1,6 @@
 // Command counter is gosente's example app: a server-rendered page whose
 // live part talks Sente's protocol on /chsk, to the dependency-free browser
-// client in static/ or to a ClojureScript app using Sente's own client.
+// client of package js (served under /sente/) or to a ClojureScript app using Sente's own client.
 //
 //	go run ./examples/counter            # http://localhost:8080
 //	go run ./examples/counter -addr :9000

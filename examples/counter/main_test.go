@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -582,13 +581,13 @@ func TestGracefulShutdown(t *testing.T) {
 func TestStaticFilesAndRoutes(t *testing.T) {
 	base, _ := startServer(t, testConfig())
 	v := newVisitor(t, base)
-	for _, name := range []string{"sente.js", "edn.js", "app.js"} {
+	for _, name := range []string{"sente/sente.js", "sente/edn.js", "static/app.js"} {
 		t.Run(name, func(t *testing.T) {
-			code, h, body := v.do("GET", "/static/"+name, nil, "")
+			code, h, body := v.do("GET", "/"+name, nil, "")
 			require.Equal(t, http.StatusOK, code)
 			require.Contains(t, h.Get("Content-Type"), "javascript")
 			require.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
-			want, err := os.ReadFile("static/" + name)
+			want, err := os.ReadFile(strings.Replace(name, "sente/", "../../js/", 1))
 			require.NoError(t, err)
 			require.Equal(t, string(want), body)
 		})
@@ -598,7 +597,8 @@ func TestStaticFilesAndRoutes(t *testing.T) {
 		code           int
 	}{
 		{"GET", "/static/", http.StatusNotFound},
-		{"GET", "/static/test/edn.test.js", http.StatusNotFound},
+		{"GET", "/static/sente.js", http.StatusNotFound},
+		{"GET", "/sente/test/edn.test.js", http.StatusNotFound},
 		{"GET", "/static/../main.go", http.StatusNotFound},
 		{"GET", "/nope", http.StatusNotFound},
 		{"POST", "/", http.StatusMethodNotAllowed},
@@ -607,25 +607,6 @@ func TestStaticFilesAndRoutes(t *testing.T) {
 		code, _, _ := v.do(tc.method, tc.target, nil, "")
 		require.Equal(t, tc.code, code, "%s %s", tc.method, tc.target)
 	}
-}
-
-// The browser client's own tests, under node's test runner.
-func TestNodeClientTests(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node is not installed: the browser client's tests (static/test/) cannot run")
-		}
-		t.Skip("node is not installed: skipping the browser client's tests (static/test/)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, node, "--test", "static/test/").CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test static/test/: %v\n%s", err, out)
-	}
-	require.Regexp(t, `(?m)^# fail 0$`, string(out))
-	require.Regexp(t, `(?m)^# pass [1-9]`, string(out))
 }
 
 func mustMarshal(t *testing.T, v any) string {

@@ -1,15 +1,18 @@
 // app.js: the counter page's script (ES module, no build step).
 //
 // Mounts the state the server rendered into #app's data-state (base64 of the
-// EDN {:name "Clojure", :count n}), connects to /chsk with sente.js, and shows
+// EDN {:name "Clojure", :count n}), connects to /chsk with sente.js (package js, served under /sente/), and shows
 // the connection, the count, replies and server pushes. `?type=ajax` (or
 // `?type=ws`) forces a transport; the default is Sente's :auto.
 //
 // The page reflects the client on #app for people and tests alike:
-// data-open ("true"/"false"), data-transport ("ws"/"ajax") and data-uid.
+// data-open ("true"/"false"), data-transport ("ws"/"ajax"), data-uid and
+// data-sessions (how many sessions this page has had: 2 after the server
+// restarted and forgot the first one; the client then fetched a new token
+// by itself and the page says so).
 
-import { connect, kw } from './sente.js';
-import { parse, toJS } from './edn.js';
+import { connect, kw } from '/sente/sente.js';
+import { parse, toJS } from '/sente/edn.js';
 
 const EV = Object.freeze({
   commtest: kw('components/commtest'),
@@ -26,6 +29,7 @@ const ui = {
   name: $('name'), conn: $('conn'), transport: $('transport'), uid: $('uid'),
   count: $('count'), inc: $('inc'), send: $('send'), reply: $('reply'),
   ticks: $('ticks'), lastTick: $('last-tick'), pushes: $('pushes'), hint: $('hint'),
+  session: $('session'),
 };
 
 /** Reads data-state: base64 of UTF-8 EDN text. */
@@ -63,14 +67,15 @@ function showState(s) {
   ui.conn.textContent = open ? 'connected' : s.everOpened ? 'reconnecting…' : 'connecting…';
   ui.conn.classList.toggle('open', open);
   ui.transport.textContent = s.type === 'ws' ? 'WebSocket' : 'Ajax long-polling';
-  // A restarted server has forgotten the session, so it refuses this page's
-  // token until the page is reloaded; say so after a few failed attempts.
+  // Say so when reconnecting takes a while (the server is restarting or gone).
   ui.hint.hidden = open || !s.everOpened || !(s.udtNextReconnect && s.udtNextReconnect - Date.now() > 2000);
   ui.inc.disabled = !open;
   ui.send.disabled = !open;
 }
 
 let ticks = 0;
+let lastUid;
+let sessions = 1;
 
 function onEvent([id, data]) {
   if (id === EV.wsPing) return;
@@ -99,7 +104,18 @@ try {
 const chsk = connect('/chsk', {
   type: new URLSearchParams(location.search).get('type'), // null → 'auto'
   onState: (_old, s) => showState(s),
-  onHandshake: ({ uid, handshakeData }) => {
+  onHandshake: ({ uid, handshakeData, firstHandshake }) => {
+    if (!firstHandshake && uid !== lastUid) {
+      // The server had forgotten our session (restarted with its sessions in
+      // memory): the client fetched a new token, which came with a new session.
+      sessions += 1;
+      shownCount = -Infinity; // the new session counts from its own start
+      ui.session.hidden = false;
+      ui.session.textContent = `New session (${new Date().toLocaleTimeString()}): the server had forgotten the old one, so the count starts again.`;
+      logPush('new session');
+    }
+    lastUid = uid;
+    root.dataset.sessions = String(sessions);
     root.dataset.uid = uid ?? '';
     ui.uid.textContent = uid ?? 'none';
     const data = toJS(handshakeData);

@@ -57,6 +57,12 @@
 // * Without a CSRF token no `X-CSRF-Token` header / `csrf-token` parameter
 //   is sent (Sente would send the text "null").
 // * Pushes with a `chsk/*` id are dropped with a warning (Sente asserts).
+// * A refused token is replaced by itself: after an Ajax 403, or a WebSocket
+//   that closed before its handshake, the client asks refreshCsrfToken
+//   (default on a page: re-read the page's `sente-csrf-token` div with a
+//   same-origin fetch, see fetchPageCsrfToken()) and reconnects at once with
+//   a new token. A server restarted with in-memory sessions thus gets a new
+//   session without a page reload; Sente's client keeps the old token.
 
 import { parse, stringify, kw, Keyword, EdnError } from './edn.js';
 
@@ -211,6 +217,73 @@ function defaultCsrfToken() {
   return (el && el.dataset && el.dataset.csrfToken) || null;
 }
 
+/** The request header fetchPageCsrfToken() sends, so a server can tell its fetch from a page view. */
+export const CSRF_REFRESH_HEADER = 'X-Sente-Csrf-Refresh';
+
+const HTML_ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Reads the token of the `<div id="sente-csrf-token" data-csrf-token="…">`
+ * in an HTML document's text (with DOMParser where there is one).
+ * @param {string} html
+ * @returns {string|null} the token, or null when the document has none
+ */
+export function csrfTokenFromHtml(html) {
+  if (typeof html !== 'string') return null;
+  if (typeof globalThis.DOMParser === 'function') {
+    const doc = new globalThis.DOMParser().parseFromString(html, 'text/html');
+    const el = doc.getElementById('sente-csrf-token');
+    return (el && el.getAttribute('data-csrf-token')) || null;
+  }
+  const tag = /<[a-z][^>]*?\sid\s*=\s*(["']?)sente-csrf-token\1[\s/>][^>]*>?/i.exec(html);
+  if (!tag) return null;
+  const attr = /\sdata-csrf-token\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/i.exec(tag[0]);
+  if (!attr) return null;
+  const raw = attr[1] ?? attr[2] ?? attr[3];
+  const token = raw.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (m, e) => {
+    if (e[0] !== '#') return HTML_ENTITIES[e.toLowerCase()] ?? m;
+    const n = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : m;
+  });
+  return token || null;
+}
+
+/**
+ * Fetches a page of the app (default: the current page) with a same-origin
+ * GET, sending and storing cookies, and reads its `sente-csrf-token` div:
+ * the default `refreshCsrfToken` of a client on a page. A server that has
+ * forgotten the session (e.g. restarted with in-memory sessions) starts a
+ * new one there and renders its token. The request carries the header
+ * CSRF_REFRESH_HEADER ("1"), so the server can leave it out of page-view
+ * counts.
+ *
+ * @param {string} [url] default: location.href
+ * @param {object} [opts]
+ * @param {typeof fetch} [opts.fetch]
+ * @param {number} [opts.timeoutMs=10000]
+ * @returns {Promise<string|null>} the token; null when the page has none or answers non-2xx
+ */
+export async function fetchPageCsrfToken(url, { fetch: f = globalThis.fetch, timeoutMs = 10000 } = {}) {
+  const target = url ?? (globalThis.location && globalThis.location.href);
+  if (!target) throw new TypeError('fetchPageCsrfToken needs a URL outside a page');
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), timeoutMs);
+  try {
+    const res = await f.call(globalThis, target, {
+      method: 'GET',
+      mode: 'same-origin',
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { Accept: 'text/html', [CSRF_REFRESH_HEADER]: '1' },
+      signal: ctrl.signal,
+    });
+    if (!res.ok) return null;
+    return csrfTokenFromHtml(await res.text());
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Builds `k=v&k=v` with encodeURIComponent (space → %20, never +). */
 function queryString(pairs, { encodeStar = false } = {}) {
   return pairs.map(([k, v]) => {
@@ -282,6 +355,12 @@ export class SenteClient {
    *   WebSocket and falls back to Ajax for good if it errors before ever handshaking
    * @param {string|null} [opts.csrfToken] default: `data-csrf-token` of the element
    *   `#sente-csrf-token`; null sends no token
+   * @param {(function(): Promise<string|null>)|null} [opts.refreshCsrfToken] called for a
+   *   fresh token when the server may have refused the current one (an Ajax 403, or a
+   *   WebSocket that closed before its handshake: browsers hide the status of a refused
+   *   upgrade). A token that differs from the current one is used from the next attempt
+   *   on, which starts at once. Default: fetchPageCsrfToken() when the token was read
+   *   from the page, else none; null turns it off
    * @param {string} [opts.clientId] default: a random UUID per client
    * @param {Object<string, *>} [opts.params] extra query parameters for the WebSocket
    *   URL and Ajax GETs (placed before Sente's own)
@@ -328,7 +407,16 @@ export class SenteClient {
 
     /** The client id sent as `client-id`. @type {string} */
     this.clientId = o.clientId || randomUuid();
-    const csrfToken = opts.csrfToken !== undefined ? opts.csrfToken || null : defaultCsrfToken();
+    const fromPage = opts.csrfToken === undefined;
+    const csrfToken = fromPage ? defaultCsrfToken() : opts.csrfToken || null;
+    let refresh = opts.refreshCsrfToken;
+    if (refresh === undefined) {
+      const onPage = fromPage && typeof document !== 'undefined' && this._fetch;
+      refresh = onPage ? () => fetchPageCsrfToken(undefined, { fetch: this._fetch }) : null;
+    }
+    if (refresh !== null && typeof refresh !== 'function') throw new TypeError('refreshCsrfToken must be a function or null');
+    this._refreshToken = refresh;
+    this._refreshing = false;
 
     const base = new URL(url, globalThis.location ? globalThis.location.href : undefined);
     base.hash = '';
@@ -339,13 +427,10 @@ export class SenteClient {
     wsUrl.protocol = secure ? 'wss:' : 'ws:';
     ajaxUrl.protocol = secure ? 'https:' : 'http:';
     const params = Object.entries(o.params || {}).filter(([, v]) => v !== undefined && v !== null);
-    const wsPairs = [...params, ['client-id', this.clientId]];
-    if (csrfToken) wsPairs.push(['csrf-token', csrfToken]);
-    this._wsUrl = withQuery(wsUrl.href, queryString(wsPairs, { encodeStar: true }));
+    this._wsBase = wsUrl.href;
     this._ajaxUrl = ajaxUrl.href;
     this._params = params;
-    this._headers = { 'X-Requested-With': 'XMLHTTPRequest' };
-    if (csrfToken) this._headers['X-CSRF-Token'] = csrfToken;
+    this._useToken(csrfToken); // sets _wsUrl and _headers
 
     this._listeners = { state: new Set(), handshake: new Set(), event: new Set() };
     if (o.onState) this.on('state', o.onState);
@@ -381,6 +466,15 @@ export class SenteClient {
     this._pingOutstanding = false;
     this._polls = new Set(); // AbortControllers of in-flight Ajax GETs
     this._pageListeners = null;
+  }
+
+  /** Builds the WebSocket URL and the Ajax headers for token (null: none). */
+  _useToken(token) {
+    const wsPairs = [...this._params, ['client-id', this.clientId]];
+    if (token) wsPairs.push(['csrf-token', token]);
+    this._wsUrl = withQuery(this._wsBase, queryString(wsPairs, { encodeStar: true }));
+    this._headers = { 'X-Requested-With': 'XMLHTTPRequest' };
+    if (token) this._headers['X-CSRF-Token'] = token;
   }
 
   /** @returns {SenteState} the current state (a frozen snapshot) */
@@ -579,9 +673,41 @@ export class SenteClient {
     this._swap({ open: false, lastClose: { udt: Date.now(), reason }, udtNextReconnect: null });
   }
 
-  /** Marks the client closed for `reason` (plus any other state in `patch`) and plans the next attempt. */
-  _lost(reason, patch = {}) {
+  /**
+   * Marks the client closed for `reason` (plus any other state in `patch`)
+   * and plans the next attempt; with `refresh`, after asking refreshCsrfToken
+   * for a new token (the server may have refused this one).
+   */
+  _lost(reason, patch = {}, refresh = false) {
     this._swap({ ...patch, open: false, lastClose: { udt: Date.now(), reason } });
+    if (refresh && this._refreshToken && !this._refreshing) this._refreshThenRetry();
+    else this._scheduleRetry();
+  }
+
+  /** Asks refreshCsrfToken for a token; a new one resets the back-off, so the retry is immediate. */
+  async _refreshThenRetry() {
+    const gen = this._gen;
+    this._refreshing = true;
+    let token = null;
+    let timer;
+    try {
+      token = await Promise.race([
+        Promise.resolve().then(() => this._refreshToken()),
+        new Promise((resolve) => { timer = setTimeout(resolve, this._opts.requestTimeoutMs, null); }),
+      ]);
+    } catch (err) {
+      // The error's name only: a message may quote a URL, and URLs here can carry a token.
+      this._warn('refreshCsrfToken failed:', err && err.name ? err.name : 'error');
+    } finally {
+      clearTimeout(timer);
+      this._refreshing = false;
+    }
+    if (gen !== this._gen || !this._running) return;
+    if (typeof token === 'string' && token !== '' && token !== this._state.csrfToken) {
+      this._useToken(token);
+      this._attempt = 0;
+      this._swap({ csrfToken: token });
+    }
     this._scheduleRetry();
   }
 
@@ -612,6 +738,7 @@ export class SenteClient {
     this._everHandshook = true;
     this._attempt = 0;
     if (conn) {
+      conn.handshook = true;
       this._wsHandshook = true;
       this._startKalive(conn);
     }
@@ -653,7 +780,7 @@ export class SenteClient {
       });
       return;
     }
-    const conn = { ws, errored: false };
+    const conn = { ws, errored: false, handshook: false };
     this._conn = conn;
     try {
       ws.binaryType = 'arraybuffer';
@@ -705,7 +832,7 @@ export class SenteClient {
     const clean = Boolean(e && e.wasClean);
     this._lost(clean ? 'clean' : conn.errored ? 'ws-error' : 'unexpected', {
       lastWsClose: { udt, clean, code: e ? e.code : 1006, reason: (e && e.reason) || '' },
-    });
+    }, !conn.handshook);
   }
 
   _onWsMessage(conn, data) {
@@ -843,7 +970,7 @@ export class SenteClient {
         ...init, signal: ctrl.signal, credentials: 'same-origin', cache: 'no-store',
       });
       const text = await res.text();
-      if (!res.ok) return { error: new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`) };
+      if (!res.ok) return { error: new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`), status: res.status };
       return { text };
     } catch (err) {
       if (timedOut) return { timeout: true };
@@ -865,6 +992,10 @@ export class SenteClient {
       if (gen !== this._gen || !this._running || r.aborted) return;
       if (r.timeout) continue;
       let env = null;
+      if (r.status === 403 && this._refreshToken) {
+        this._lost('unexpected', {}, true); // refused: most likely the token; fetch a new one
+        return;
+      }
       if (r.error) {
         this._warn('Ajax poll failed', r.error.message);
       } else {

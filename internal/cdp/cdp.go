@@ -1,4 +1,9 @@
-package main
+// Package cdp is a minimal Chrome DevTools Protocol client for tests that
+// drive headless Chromium: JSON-RPC over the browser's WebSocket, with
+// flattened sessions for tabs. It does what the browser tests of js and
+// examples/counter need (isolated browser contexts, tabs, navigation,
+// evaluation, mouse clicks, screenshots, console capture) and nothing else.
+package cdp
 
 import (
 	"bufio"
@@ -21,10 +26,40 @@ import (
 	"github.com/coder/websocket"
 )
 
-// A minimal Chrome DevTools Protocol client: JSON-RPC over the browser's
-// WebSocket, with flattened sessions for tabs. It does what the end-to-end
-// test needs (isolated browser contexts, tabs, navigation, evaluation, mouse
-// clicks, screenshots, console capture) and nothing else.
+// ChromiumBin is where Debian's chromium package puts the browser
+// (.ci/run installs it: apt-get install -y chromium). CHSK_E2E_CHROMIUM
+// overrides it.
+const ChromiumBin = "/usr/bin/chromium"
+
+// FindChromium returns the browser to drive, or skips the test, loudly, when
+// there is none; under CI=true a missing browser fails the test instead.
+func FindChromium(t *testing.T) string {
+	t.Helper()
+	bin := ChromiumBin
+	if env := os.Getenv("CHSK_E2E_CHROMIUM"); env != "" {
+		bin = env
+	}
+	ci := os.Getenv("CI") == "true"
+	fi, err := os.Stat(bin)
+	if err == nil && (fi.IsDir() || fi.Mode()&0o111 == 0) {
+		err = fmt.Errorf("%s is not an executable file", bin)
+	}
+	if err != nil {
+		msg := "\n" + strings.Repeat("*", 72) +
+			"\n* THE BROWSER END-TO-END TEST DID NOT RUN: no Chromium at " + bin +
+			"\n* (" + err.Error() + ")" +
+			"\n* Install Debian's chromium:  apt-get update && apt-get install -y chromium" +
+			"\n" + strings.Repeat("*", 72)
+		if ci {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	if testing.Short() && !ci {
+		t.Skip("browser end-to-end test skipped in -short mode")
+	}
+	return bin
+}
 
 // chromiumFlags start a quiet, isolated headless browser.
 var chromiumFlags = []string{
@@ -56,8 +91,8 @@ type cdpMessage struct {
 	Error     *cdpError       `json:"error,omitempty"`
 }
 
-// browser is one running Chromium and its DevTools connection.
-type browser struct {
+// Browser is one running Chromium and its DevTools connection.
+type Browser struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	stderr *cappedBuffer
@@ -71,12 +106,12 @@ type browser struct {
 	done    chan struct{} // closed when the read loop ends
 }
 
-// launchBrowser starts bin headless with a fresh profile and connects to it.
+// Launch starts bin headless with a fresh profile and connects to it.
 // Everything ends in t's cleanup.
-func launchBrowser(t *testing.T, bin string) *browser {
+func Launch(t *testing.T, bin string) *Browser {
 	t.Helper()
 	profile := t.TempDir()
-	b := &browser{
+	b := &Browser{
 		exited:  make(chan struct{}),
 		stderr:  &cappedBuffer{max: 64 << 10},
 		pending: make(map[int64]chan cdpMessage),
@@ -115,7 +150,7 @@ func launchBrowser(t *testing.T, bin string) *browser {
 // devtoolsURL waits for the DevToolsActivePort file the browser writes into
 // its profile: the port on the first line, the browser target's path on the
 // second.
-func (b *browser) devtoolsURL(profile string, within time.Duration) (string, error) {
+func (b *Browser) devtoolsURL(profile string, within time.Duration) (string, error) {
 	file := filepath.Join(profile, "DevToolsActivePort")
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -137,7 +172,7 @@ func (b *browser) devtoolsURL(profile string, within time.Duration) (string, err
 	return "", fmt.Errorf("no %s after %v", file, within)
 }
 
-func (b *browser) readLoop() {
+func (b *Browser) readLoop() {
 	defer close(b.done)
 	for {
 		_, data, err := b.conn.Read(context.Background())
@@ -214,7 +249,7 @@ func consoleLine(m cdpMessage) string {
 
 // call sends a command (to the browser when session is "", else to that
 // tab) and decodes its result into result, when non-nil.
-func (b *browser) call(ctx context.Context, session, method string, params, result any) error {
+func (b *Browser) call(ctx context.Context, session, method string, params, result any) error {
 	if params == nil {
 		params = struct{}{}
 	}
@@ -263,7 +298,7 @@ func (b *browser) call(ctx context.Context, session, method string, params, resu
 }
 
 // close asks the browser to quit, and kills it when it does not in time.
-func (b *browser) close() {
+func (b *Browser) close() {
 	if b.conn != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		_ = b.call(ctx, "", "Browser.close", nil, nil)
@@ -281,9 +316,9 @@ func (b *browser) close() {
 	}
 }
 
-// newContext returns an isolated browser context: its own cookies, so its
+// NewContext returns an isolated browser context: its own cookies, so its
 // own session on the server.
-func (b *browser) newContext(ctx context.Context) (string, error) {
+func (b *Browser) NewContext(ctx context.Context) (string, error) {
 	var r struct {
 		ID string `json:"browserContextId"`
 	}
@@ -291,16 +326,16 @@ func (b *browser) newContext(ctx context.Context) (string, error) {
 	return r.ID, err
 }
 
-// tab is one page target with its flattened session.
-type tab struct {
-	b         *browser
-	name      string
+// Tab is one page target with its flattened session.
+type Tab struct {
+	b         *Browser
+	Name      string // for messages
 	targetID  string
 	sessionID string
 }
 
-// newTab opens a blank tab in the browser context and attaches to it.
-func (b *browser) newTab(ctx context.Context, browserContext, name string) (*tab, error) {
+// NewTab opens a blank tab in the browser context and attaches to it.
+func (b *Browser) NewTab(ctx context.Context, browserContext, name string) (*Tab, error) {
 	var created struct {
 		TargetID string `json:"targetId"`
 	}
@@ -315,7 +350,7 @@ func (b *browser) newTab(ctx context.Context, browserContext, name string) (*tab
 		map[string]any{"targetId": created.TargetID, "flatten": true}, &attached); err != nil {
 		return nil, err
 	}
-	tb := &tab{b: b, name: name, targetID: created.TargetID, sessionID: attached.SessionID}
+	tb := &Tab{b: b, Name: name, targetID: created.TargetID, sessionID: attached.SessionID}
 	for _, domain := range []string{"Page.enable", "Runtime.enable", "Log.enable"} {
 		if err := tb.call(ctx, domain, nil, nil); err != nil {
 			return nil, err
@@ -324,12 +359,12 @@ func (b *browser) newTab(ctx context.Context, browserContext, name string) (*tab
 	return tb, nil
 }
 
-func (tb *tab) call(ctx context.Context, method string, params, result any) error {
+func (tb *Tab) call(ctx context.Context, method string, params, result any) error {
 	return tb.b.call(ctx, tb.sessionID, method, params, result)
 }
 
-// navigate loads url in the tab.
-func (tb *tab) navigate(ctx context.Context, url string) error {
+// Navigate loads url in the tab.
+func (tb *Tab) Navigate(ctx context.Context, url string) error {
 	var r struct {
 		ErrorText string `json:"errorText"`
 	}
@@ -337,14 +372,14 @@ func (tb *tab) navigate(ctx context.Context, url string) error {
 		return err
 	}
 	if r.ErrorText != "" {
-		return fmt.Errorf("navigate to %s: %s", url, r.ErrorText)
+		return fmt.Errorf("Navigate to %s: %s", url, r.ErrorText)
 	}
 	return nil
 }
 
-// eval evaluates a JavaScript expression in the page, awaiting a promise,
+// Eval evaluates a JavaScript expression in the page, awaiting a promise,
 // and decodes its value into out (when non-nil).
-func (tb *tab) eval(ctx context.Context, expr string, out any) error {
+func (tb *Tab) Eval(ctx context.Context, expr string, out any) error {
 	var r struct {
 		Result struct {
 			Value json.RawMessage `json:"value"`
@@ -371,14 +406,14 @@ func (tb *tab) eval(ctx context.Context, expr string, out any) error {
 	return json.Unmarshal(r.Result.Value, out)
 }
 
-// waitFor evaluates cond every 50ms until it is true, for at most within.
-func (tb *tab) waitFor(ctx context.Context, what, cond string, within time.Duration) error {
+// WaitFor evaluates cond every 50ms until it is true, for at most within.
+func (tb *Tab) WaitFor(ctx context.Context, what, cond string, within time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	var lastErr error
 	for {
 		var ok bool
-		err := tb.eval(ctx, "Boolean("+cond+")", &ok)
+		err := tb.Eval(ctx, "Boolean("+cond+")", &ok)
 		if err == nil && ok {
 			return nil
 		}
@@ -396,10 +431,10 @@ func (tb *tab) waitFor(ctx context.Context, what, cond string, within time.Durat
 	}
 }
 
-// click presses and releases the left mouse button over the middle of the
+// Click presses and releases the left mouse button over the middle of the
 // element that selector finds, as a user would: the element must be on
 // screen and enabled.
-func (tb *tab) click(ctx context.Context, selector string) error {
+func (tb *Tab) Click(ctx context.Context, selector string) error {
 	var pos *struct {
 		X, Y     float64
 		Disabled bool
@@ -408,7 +443,7 @@ func (tb *tab) click(ctx context.Context, selector string) error {
 		if (!el) return null; el.scrollIntoView({block: 'center'});
 		const r = el.getBoundingClientRect();
 		return {X: r.x + r.width / 2, Y: r.y + r.height / 2, Disabled: Boolean(el.disabled)}; })()`
-	if err := tb.eval(ctx, expr, &pos); err != nil {
+	if err := tb.Eval(ctx, expr, &pos); err != nil {
 		return err
 	}
 	if pos == nil {
@@ -427,15 +462,15 @@ func (tb *tab) click(ctx context.Context, selector string) error {
 	return nil
 }
 
-// text returns the textContent of the element selector finds ("" when none).
-func (tb *tab) text(ctx context.Context, selector string) (string, error) {
+// Text returns the textContent of the element selector finds ("" when none).
+func (tb *Tab) Text(ctx context.Context, selector string) (string, error) {
 	var s string
-	err := tb.eval(ctx, `document.querySelector(`+strconv.Quote(selector)+`)?.textContent ?? ''`, &s)
+	err := tb.Eval(ctx, `document.querySelector(`+strconv.Quote(selector)+`)?.textContent ?? ''`, &s)
 	return s, err
 }
 
-// screenshot returns a PNG of the tab's viewport.
-func (tb *tab) screenshot(ctx context.Context) ([]byte, error) {
+// Screenshot returns a PNG of the tab's viewport.
+func (tb *Tab) Screenshot(ctx context.Context) ([]byte, error) {
 	var r struct {
 		Data string `json:"data"`
 	}
@@ -445,15 +480,15 @@ func (tb *tab) screenshot(ctx context.Context) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(r.Data)
 }
 
-// console returns what the page logged so far.
-func (tb *tab) console() []string {
+// Console returns what the page logged so far.
+func (tb *Tab) Console() []string {
 	tb.b.mu.Lock()
 	defer tb.b.mu.Unlock()
 	return append([]string(nil), tb.b.logs[tb.sessionID]...)
 }
 
-// closeTab closes the tab.
-func (tb *tab) closeTab(ctx context.Context) error {
+// CloseTab closes the tab.
+func (tb *Tab) CloseTab(ctx context.Context) error {
 	return tb.b.call(ctx, "", "Target.closeTarget", map[string]any{"targetId": tb.targetID}, nil)
 }
 

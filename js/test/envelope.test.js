@@ -1,4 +1,4 @@
-// Tests for pack/unpack in ../sente.js. Run: node --test examples/counter/static/test/
+// Tests for pack/unpack in ../sente.js. Run: node --test js/test/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 

@@ -1,4 +1,4 @@
-// Tests for ../edn.js. Run: node --test examples/counter/static/test/
+// Tests for ../edn.js. Run: node --test js/test/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
