@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// ErrLost is returned by a Store's Heartbeat when the engine no longer holds
+// ErrLost is returned by a Store's Write or Heartbeat when the engine no longer holds
 // a node's records (it restarted, or they expired during an outage): they
 // are written again in full.
 var ErrLost = errors.New("presence records lost")
@@ -54,7 +54,12 @@ func syncOnce(ctx context.Context, l *Local, s Store, h *Health, beat bool, time
 	defer cancel()
 	b := l.Take()
 	if len(b.Records) > 0 || b.Full {
-		if err := s.Write(ctx, b); err != nil {
+		err := s.Write(ctx, b)
+		if errors.Is(err, ErrLost) {
+			l.Retry()
+			err = s.Write(ctx, l.Take())
+		}
+		if err != nil {
 			l.Retry()
 			h.PresenceFailed(err)
 			return false
