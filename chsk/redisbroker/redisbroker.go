@@ -333,7 +333,7 @@ func (b *Broker) stop() {
 // while it has no uids, so that its loss (expiry, a Redis restart) shows.
 const heartbeatField = ""
 
-func (b *Broker) nodesKey() string       { return b.opts.Prefix + ":nodes" }
+func (b *Broker) nodesKey() string        { return b.opts.Prefix + ":nodes" }
 func (b *Broker) nodeKey(n string) string { return b.opts.Prefix + ":node:" + n }
 
 // store is the Broker's presence in Redis (cluster.Store).

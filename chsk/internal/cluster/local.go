@@ -166,3 +166,14 @@ func (l *Local) Owns(node string) bool {
 	_, ok := l.nodes[node]
 	return ok
 }
+
+// Node returns a copy of node's records: uid key -> flags.
+func (l *Local) Node(node string) map[string]Flags {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := make(map[string]Flags, len(l.nodes[node]))
+	for k, v := range l.nodes[node] {
+		m[k] = v
+	}
+	return m
+}
