@@ -3,6 +3,7 @@ package natsbroker_test
 import (
 	"context"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,12 +66,17 @@ func (n *natsServer) stop() {
 func TestNATSCluster(t *testing.T) {
 	ns := startNATS(t)
 	url := ns.s.ClientURL()
+	var mu sync.Mutex
+	var conns []*nats.Conn
 	clustertest.Run(t, clustertest.Engine{
 		NewBroker: func(t *testing.T, ttl time.Duration) (clustertest.Broker, func()) {
 			nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
+			mu.Lock()
+			conns = append(conns, nc)
+			mu.Unlock()
 			b, err := natsbroker.New(nc, &natsbroker.Options{TTL: ttl, Timeout: time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -91,6 +97,17 @@ func TestNATSCluster(t *testing.T) {
 		},
 		Restart: func(t *testing.T, during func()) {
 			ns.stop()
+			// The outage starts for a broker when its connection notices.
+			mu.Lock()
+			defer mu.Unlock()
+			for _, nc := range conns {
+				for i := 0; nc.IsConnected(); i++ {
+					if i == 500 {
+						t.Fatal("a connection did not notice the server's shutdown")
+					}
+					time.Sleep(10 * time.Millisecond) // nats.go's read loop has no event to wait on from here
+				}
+			}
 			during()
 			ns.start()
 		},

@@ -192,7 +192,7 @@ func pushesAcrossNodes(t *testing.T, e Engine) {
 		}
 	}
 	must(t, a.Srv.SendClient("alice", "tab-2", ev("my-app/one", nil)))
-	must(t, b.Srv.Broadcast(ev("my-app/all", nil)))
+	must(t, a.Srv.Broadcast(ev("my-app/all", nil))) // same sender: order holds
 	if got := aliceC.Next(); got.ID != "my-app/one" {
 		t.Fatalf("tab-2 got %v, want the client push first", got)
 	}
