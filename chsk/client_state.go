@@ -117,7 +117,7 @@ func (c *client) drainLocked() {
 			c.out = c.out[1:]
 		case len(c.pending) > 0 && !c.flushing:
 			taken = c.pending
-			frame = wire.AppendBatch(nil, c.srv.format, taken)
+			frame = c.srv.batchFrame(taken)
 			c.pending = nil
 		}
 		if frame == nil {

@@ -212,22 +212,9 @@ func Unpack(data []byte, opts *ReadOptions) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, &BadPackageError{Text: badText(text, err), Prefix: prefix, Err: err}
 	}
-	if prefix == '-' {
-		return Envelope{Payload: v}, nil
-	}
-	var env Envelope
-	switch x := v.(type) {
-	case nil:
-		return env, nil
-	case Vector:
-		env = firstTwo(x)
-	case List:
-		env = firstTwo(x)
-	default:
+	env, ok := envelopeFrom(v, prefix)
+	if !ok {
 		return Envelope{}, &BadPackageError{Text: badText(text, nil), Prefix: prefix, Err: ErrNotEnvelope, value: v}
-	}
-	if i, ok := asInt64(env.CB); ok && i == 0 {
-		env.CB = AjaxCB
 	}
 	return env, nil
 }

@@ -8,11 +8,20 @@ type SyntaxError struct {
 	Offset int    // byte offset in the input where the problem was found
 	Msg    string // what is wrong, without the "edn: " prefix
 	Err    error  // the underlying cause, such as ErrBadUUID or a tag reader's error; may be nil
+	Format string // the packer's format: "" for EDN, "transit", "msgpack" or "gzip"
 }
 
-// Error returns "edn: <msg> at offset N".
+// Error returns "edn: <msg> at offset N", with the format's name in place of
+// edn for the other packers.
 func (e *SyntaxError) Error() string {
-	return "edn: " + e.Msg + " at offset " + strconv.Itoa(e.Offset)
+	return formatName(e.Format) + ": " + e.Msg + " at offset " + strconv.Itoa(e.Offset)
+}
+
+func formatName(f string) string {
+	if f == "" {
+		return "edn"
+	}
+	return f
 }
 
 // Unwrap returns the underlying cause, if any.
@@ -24,10 +33,12 @@ type LimitError struct {
 	Limit  string // "bytes", "depth", "digits" or "elements"
 	Max    int    // the limit in force
 	Offset int    // byte offset in the input where the limit was crossed
+	Format string // as in SyntaxError
 }
 
-// Error returns "edn: <limit> limit N exceeded at offset M".
+// Error returns "edn: <limit> limit N exceeded at offset M", with the
+// format's name in place of edn for the other packers.
 func (e *LimitError) Error() string {
-	return "edn: " + e.Limit + " limit " + strconv.Itoa(e.Max) +
+	return formatName(e.Format) + ": " + e.Limit + " limit " + strconv.Itoa(e.Max) +
 		" exceeded at offset " + strconv.Itoa(e.Offset)
 }

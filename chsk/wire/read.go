@@ -144,18 +144,10 @@ func newReader(data []byte, opts *ReadOptions) (*reader, error) {
 	}
 	r := readerPool.Get().(*reader)
 	r.data, r.pos, r.depth = data, 0, 0
-	r.maxDepth, r.maxDigits, r.maxElements = DefaultMaxDepth, DefaultMaxDigits, DefaultMaxElements
+	lim := limitsOf(opts)
+	r.maxDepth, r.maxDigits, r.maxElements = lim.maxDepth, lim.maxDigits, lim.maxElements
 	r.tags, r.keepUnknown = nil, false
 	if opts != nil {
-		if opts.MaxDepth > 0 {
-			r.maxDepth = min(opts.MaxDepth, maxDepthCeiling)
-		}
-		if opts.MaxDigits > 0 {
-			r.maxDigits = opts.MaxDigits
-		}
-		if opts.MaxElements > 0 {
-			r.maxElements = opts.MaxElements
-		}
 		r.tags, r.keepUnknown = opts.Tags, opts.KeepUnknownTags
 	}
 	return r, nil

@@ -413,7 +413,7 @@ func Equal(a, b any) bool {
 		y, ok := asBigInt(b)
 		return ok && x.Cmp(y) == 0
 	}
-	return false
+	return equalBinary(a, b)
 }
 
 func seqEqual(x []any, b any) bool {
