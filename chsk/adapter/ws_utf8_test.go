@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -59,4 +60,29 @@ func FuzzValidPrefix(f *testing.F) {
 			t.Fatalf("%q split at %d, %d: accepted %v, utf8.Valid %v", p, a, b, got, want)
 		}
 	})
+}
+
+// BenchmarkValidPrefix is the UTF-8 check's cost per text message read in
+// one piece, against unmasking the same bytes, which every message pays.
+func BenchmarkValidPrefix(b *testing.B) {
+	for _, size := range []int{64, 1024, 16384} {
+		p := make([]byte, size)
+		for i := range p {
+			p[i] = 'a' + byte(i%26)
+		}
+		b.Run("check/"+strconv.Itoa(size), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				if _, err := validPrefix(p, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("unmask/"+strconv.Itoa(size), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				unmaskAt(p, [4]byte{1, 2, 3, 4}, 0)
+			}
+		})
+	}
 }
