@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
@@ -112,14 +111,11 @@ func TestHostileWSInvalidUTF8(t *testing.T) {
 	a := newRefApp(t, hostileOptions())
 	ws, _ := a.openWS(t, rand.Text())
 	ws.hostileWrite(websocket.MessageText, []byte("[[:test/echo \"\xff\xfe\"] \"cb\"]"))
-	// The reader refuses it: the handler sees a bad package whose text is
-	// valid UTF-8 (the bad bytes replaced), and the socket stays open.
-	m := a.waitEvent(t, "chsk/bad-package", 5*time.Second)
-	text, ok := m.Event.Data.(string)
-	require.True(t, ok, "data %#v", m.Event.Data)
-	require.True(t, utf8.ValidString(text), "bad-package text %q is not UTF-8", text)
-	ws.write(`[[:test/echo 2] "after"]`)
-	require.Equal(t, `[2 "after"]`, ws.read())
+	// A text message that is not UTF-8 fails the connection with 1007
+	// (RFC 6455 §8.1), before the handler sees it; other clients go on.
+	err := ws.ended(5 * time.Second)
+	require.Error(t, err)
+	require.Equal(t, websocket.StatusInvalidFramePayloadData, websocketCloseStatus(err), "err: %v", err)
 	assertHealthy(t, a)
 }
 

@@ -10,6 +10,49 @@
 // and the handler goroutine with net/http's request state, about 24 KiB in
 // all, where an idle WS here keeps a 256-byte read buffer. BENCHMARKS.md has
 // the measurements.
+//
+// # The WebSocket on its own
+//
+// AcceptWebSocket gives a WS usable without chsk: Read returns each message
+// with its type, Write sends one with the type of the caller's choice (Send
+// uses the type fixed by WSOptions.Binary, which is what chsk needs). Read
+// runs on one goroutine at a time; Write, Send, Close and CloseClean are
+// safe from any goroutine, and writes never interleave. A write blocks until
+// its frame is handed to the network, bounded by its context or
+// WSOptions.WriteTimeout; a write that times out closes the connection.
+// Close ends the connection at once (the peer sees 1006); CloseClean sends
+// a close frame and lets the reader see the answer. Limits: WSOptions.
+// ReadLimit (1009 beyond it), MessageTimeout (1008 for a client stalled
+// mid-message); text messages must be UTF-8, checked as their bytes arrive
+// (1007 at the first byte no valid text can continue), close reasons too.
+// Parking (WSOptions.ParkAfter, Poller) lets an idle socket give up its
+// goroutine on Linux; it is low-level, meant for servers holding many
+// sockets, and chsk uses it.
+//
+// Compression (permessage-deflate, RFC 7692) is not negotiated: a deflate
+// context per socket costs tens of KiB (or a shared window and a CPU cost
+// per message without context takeover), more than the 6 KiB an idle socket
+// costs now, and Sente's frames are small.
+//
+// # Conformance
+//
+// TestAutobahn runs Autobahn|Testsuite (../shared/autobahn, every case but
+// 12.* and 13.*, permessage-deflate) against echo servers; in CI it must
+// report no failed and no non-strict case. One run on 2026-12-05 (go test
+// -race, AUTOBAHN_BASELINE=1 adds coder/websocket v1.8.15 as the baseline):
+//
+//	target                              cases  OK   informational  failed
+//	adapter (default options)           301    298  3              0
+//	adapter as chsk serves it (parking) 301    298  3              0
+//	coder/websocket                     301    222  3              76
+//
+// coder/websocket's failures are 75 in 6.* (it does not check UTF-8) and
+// 7.5.1 (an invalid close reason answered with the wrong code).
+//
+// # Naming
+//
+// A function whose name ends in Locked must be called with the lock its
+// doc names held by the caller; no other function takes that suffix.
 package adapter
 
 import (

@@ -27,7 +27,7 @@ func ParkPoll(w http.ResponseWriter, r *http.Request, contentType string) *Poll 
 	p := &Poll{w: w, contentType: contentType, done: make(chan struct{})}
 	// The request's context ends when the handler returns at the latest, so
 	// this never outlives the request.
-	context.AfterFunc(r.Context(), p.finishLocked)
+	context.AfterFunc(r.Context(), p.finishAfterSend)
 	return p
 }
 
@@ -68,13 +68,13 @@ func (p *Poll) Done() <-chan struct{} { return p.done }
 // Close ends the poll without an answer; the handler then returns and the
 // client sees an empty response.
 func (p *Poll) Close() error {
-	p.finishLocked()
+	p.finishAfterSend()
 	return nil
 }
 
-// finishLocked ends the poll, waiting for a Send in progress: the handler
+// finishAfterSend ends the poll, waiting for a Send in progress: the handler
 // must not return while a frame is being written.
-func (p *Poll) finishLocked() {
+func (p *Poll) finishAfterSend() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.finish()

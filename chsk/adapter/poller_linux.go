@@ -65,26 +65,24 @@ func NewPoller() (*Poller, error) {
 func (p *Poller) Wait(ws *WS, f func()) error {
 	rc, err := rawConn(ws.conn)
 	if err != nil {
-		ws.parkAfter = 0 // the reader's own field: Wait runs on the reader
+		ws.stopParking()
 		return err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		ws.parkAfter = 0
+		ws.stopParking()
 		return ErrClosed
 	}
-	ws.pmu.Lock()
-	defer ws.pmu.Unlock()
-	ws.dmu.Lock()
-	ended := ws.cancelled || ws.closing
-	ws.dmu.Unlock()
-	if ended || ws.isDone() {
-		return ErrClosed // the reader finds out why at its next Read
-	}
+	return ws.park(p, func() (int32, error) { return p.register(ws, rc, f) })
+}
+
+// register adds ws's descriptor to the epoll set, to run f when it is
+// ready. p.mu and ws.pmu are held.
+func (p *Poller) register(ws *WS, rc syscall.RawConn, f func()) (int32, error) {
 	var ctlErr error
 	w := &parked{ws: ws, f: f}
-	err = rc.Control(func(fd uintptr) {
+	err := rc.Control(func(fd uintptr) {
 		w.fd = int32(fd)
 		// Level-triggered and one-shot: bytes already there wake it at once,
 		// and it wakes once.
@@ -98,12 +96,11 @@ func (p *Poller) Wait(ws *WS, f func()) error {
 		err = ctlErr
 	}
 	if err != nil {
-		ws.parkAfter = 0
-		return fmt.Errorf("adapter: cannot park the socket: %w", err)
+		ws.stopParking()
+		return 0, fmt.Errorf("adapter: cannot park the socket: %w", err)
 	}
 	p.waiting[w.fd] = w
-	ws.parked, ws.parkedFD = p, w.fd
-	return nil
+	return w.fd, nil
 }
 
 // rawConn returns the descriptor of a connection the poller can watch,
@@ -165,11 +162,7 @@ func (p *Poller) loop() {
 		}
 		p.mu.Unlock()
 		for _, w := range ready {
-			w.ws.pmu.Lock()
-			if w.ws.parked == p {
-				w.ws.parked = nil
-			}
-			w.ws.pmu.Unlock()
+			w.ws.unparked(p)
 			go w.f()
 		}
 	}
@@ -190,9 +183,7 @@ func (p *Poller) Close() error {
 	<-p.stopped
 	p.closeFDs()
 	for _, w := range rest {
-		w.ws.pmu.Lock()
-		w.ws.parked = nil
-		w.ws.pmu.Unlock()
+		w.ws.unparked(p)
 		go w.f()
 	}
 	return nil

@@ -15,7 +15,7 @@ func NewPoller() (*Poller, error) { return nil, errors.ErrUnsupported }
 // Wait returns errors.ErrUnsupported, and turns ws's idle timeout off:
 // nothing is parked.
 func (p *Poller) Wait(ws *WS, f func()) error {
-	ws.parkAfter = 0
+	ws.stopParking()
 	return errors.ErrUnsupported
 }
 

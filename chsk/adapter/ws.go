@@ -75,13 +75,15 @@ type WS struct {
 	messageTimeout time.Duration
 	timed          bool // reader-owned: a message's deadline is set
 
+	// Lock order: Poller.mu, then pmu, then dmu. wmu is never held with
+	// another of them. pmu is taken only in this file.
 	dmu       sync.Mutex
 	cancelled bool // the read context ended
 	closing   bool // CloseClean set the deadline
 	parkAfter time.Duration
 
-	pmu      sync.Mutex
-	parked   *Poller // where the socket waits, if it does
+	pmu      sync.Mutex // guards parked and parkedFD
+	parked   *Poller    // where the socket waits, if it does
 	parkedFD int32
 }
 
@@ -268,8 +270,9 @@ func (ws *WS) watch(ctx context.Context) {
 	}
 }
 
-// Send writes one message in one frame. A write that does not finish before
-// ctx ends closes the connection.
+// Send writes one message in one frame, of the type WSOptions.Binary chose
+// (Write chooses per message). A write that does not finish before ctx ends
+// closes the connection.
 func (ws *WS) Send(ctx context.Context, frame []byte) error {
 	select {
 	case <-ws.done:
@@ -277,6 +280,35 @@ func (ws *WS) Send(ctx context.Context, frame []byte) error {
 	default:
 	}
 	return ws.write(ctx, ws.op, frame)
+}
+
+// MessageType is the kind of a WebSocket data message.
+type MessageType byte
+
+const (
+	// MessageText is a text message: its bytes must be UTF-8.
+	MessageText MessageType = opText
+	// MessageBinary is a binary message.
+	MessageBinary MessageType = opBinary
+)
+
+// Write sends p as one message of type typ, in one frame, whatever
+// WSOptions.Binary says. It is safe to call from any goroutine, as Send is;
+// concurrent writes go out one after the other, never interleaved. It
+// blocks until the frame is handed to the network; a write that does not
+// finish before ctx ends (or WSOptions.WriteTimeout, when ctx has no
+// deadline) closes the connection. After a close it returns ErrClosed.
+// Write does not check that a text message is UTF-8: that is the caller's.
+func (ws *WS) Write(ctx context.Context, typ MessageType, p []byte) error {
+	if typ != MessageText && typ != MessageBinary {
+		return fmt.Errorf("adapter: unknown message type %d", typ)
+	}
+	select {
+	case <-ws.done:
+		return ErrClosed
+	default:
+	}
+	return ws.write(ctx, byte(typ), p)
 }
 
 // write sends one frame under the write lock.
@@ -403,6 +435,38 @@ func (ws *WS) sendClose(code int, reason string) error {
 
 func (ws *WS) markDone() { ws.closed.Do(func() { close(ws.done) }) }
 
+// stopParking turns idle parking off, for a socket that cannot park. Only
+// the reader calls it (Poller.Wait runs on the reader).
+func (ws *WS) stopParking() { ws.parkAfter = 0 }
+
+// park records that ws waits in p, once register put it there; it refuses
+// with ErrClosed a socket that ended or is closing. p.mu is held.
+func (ws *WS) park(p *Poller, register func() (int32, error)) error {
+	ws.pmu.Lock()
+	defer ws.pmu.Unlock()
+	ws.dmu.Lock()
+	ended := ws.cancelled || ws.closing
+	ws.dmu.Unlock()
+	if ended || ws.isDone() {
+		return ErrClosed // the reader finds out why at its next Read
+	}
+	fd, err := register()
+	if err != nil {
+		return err
+	}
+	ws.parked, ws.parkedFD = p, fd
+	return nil
+}
+
+// unparked records that ws left p: p is about to start its reader.
+func (ws *WS) unparked(p *Poller) {
+	ws.pmu.Lock()
+	if ws.parked == p {
+		ws.parked = nil
+	}
+	ws.pmu.Unlock()
+}
+
 // wake starts the reader of a parked socket.
 func (ws *WS) wake() {
 	ws.pmu.Lock()
@@ -440,6 +504,7 @@ const (
 	StatusNormalClosure   = 1000
 	StatusProtocolError   = 1002
 	StatusNoStatusRcvd    = 1005
+	StatusInvalidPayload  = 1007 // a text message that is not UTF-8
 	StatusPolicyViolation = 1008
 	StatusMessageTooBig   = 1009
 )

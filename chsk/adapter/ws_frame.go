@@ -63,14 +63,36 @@ func (b *readBuf) readFull(src io.Reader, p []byte) error {
 	return err
 }
 
+// readSome reads at least one byte into p, from the buffer or else from
+// src; small reads go through the buffer, so the next header often comes
+// with them.
+func (b *readBuf) readSome(src io.Reader, p []byte) (int, error) {
+	if b.r < b.w {
+		n := copy(p, b.buf[b.r:b.w])
+		b.r += n
+		return n, nil
+	}
+	if len(p) >= len(b.small) {
+		return src.Read(p)
+	}
+	b.buf = b.small[:]
+	m, err := src.Read(b.buf)
+	n := copy(p, b.buf[:m])
+	b.r, b.w = n, m
+	return n, err
+}
+
 // readMessage reads frames until a whole data message is in, answering
 // control frames on the way. Protocol errors are answered with a close
 // frame; every error ends the connection.
 func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 	var (
-		hdr  [maxHeader]byte
-		op   byte // the message's opcode; 0 while none has begun
-		conn = ws.conn
+		hdr [maxHeader]byte
+		op  byte // the message's opcode; 0 while none has begun
+		// checked is how much of a text message is known to be valid
+		// UTF-8; the bytes after it are at most an incomplete code point.
+		checked int
+		conn    = ws.conn
 	)
 	for {
 		// Read deadlines, two updates per message: waiting for a message
@@ -146,11 +168,12 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 		if n > uint64(ws.limit) || uint64(len(msg))+n > uint64(ws.limit) {
 			return nil, false, ws.fail(StatusMessageTooBig, fmt.Sprintf("read limited at %d bytes", ws.limit))
 		}
-		start := len(msg)
-		if msg, err = ws.readPayload(msg, n); err != nil {
+		if msg, err = ws.readPayload(msg, n, key, op == opText, &checked); err != nil {
 			return nil, false, err
 		}
-		unmask(msg[start:], key)
+		if op == opText && fin && !utf8.Valid(msg[checked:]) {
+			return nil, false, ws.fail(StatusInvalidPayload, "invalid UTF-8 in a text message")
+		}
 		if fin {
 			if msg == nil {
 				msg = []byte{}
@@ -221,19 +244,93 @@ func (ws *WS) setIdleDeadline(t time.Time) {
 	}
 }
 
-// readPayload appends n payload bytes to msg. Memory grows with the bytes
-// that arrive, not with the length a frame header claims.
-func (ws *WS) readPayload(msg []byte, n uint64) ([]byte, error) {
+// readPayload appends n payload bytes to msg, unmasked with key. Memory
+// grows with the bytes that arrive, not with the length a frame header
+// claims. For a text message it checks UTF-8 as bytes arrive, so an invalid
+// byte fails the connection with 1007 without waiting for the rest of the
+// frame; *checked is how far msg is valid, and advances.
+func (ws *WS) readPayload(msg []byte, n uint64, key [4]byte, text bool, checked *int) ([]byte, error) {
+	start := len(msg)
 	for n > 0 {
 		chunk := min(n, uint64(max(4096, len(msg))))
-		start := len(msg)
+		from := len(msg)
 		msg = append(msg, make([]byte, chunk)...)
-		if err := ws.rd.readFull(ws.conn, msg[start:]); err != nil {
-			return nil, err
+		for got := from; got < len(msg); {
+			m, err := ws.rd.readSome(ws.conn, msg[got:])
+			if m > 0 {
+				unmaskAt(msg[got:got+m], key, got-start)
+				got += m
+				if text {
+					if *checked, err = validPrefix(msg[:got], *checked); err != nil {
+						return nil, ws.fail(StatusInvalidPayload, "invalid UTF-8 in a text message")
+					}
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 		n -= chunk
 	}
 	return msg, nil
+}
+
+// errInvalidUTF8 is validPrefix's only error.
+var errInvalidUTF8 = errors.New("adapter: invalid UTF-8")
+
+// validPrefix checks p[from:], which may end inside a code point, and
+// returns how much of p is now known to be valid UTF-8. It fails as soon as
+// the bytes in hand can be the start of no valid text (RFC 6455 §8.1).
+func validPrefix(p []byte, from int) (int, error) {
+	end := len(p)
+	// An incomplete code point at the end: find its leading byte.
+	for j := 1; j <= 3 && end-j >= from; j++ {
+		b := p[end-j]
+		if b&0xc0 == 0x80 {
+			continue // a continuation byte
+		}
+		if need := runeLength(b); need > j {
+			if !validRuneStart(p[end-j:], need) {
+				return from, errInvalidUTF8
+			}
+			end -= j
+		}
+		break
+	}
+	if !utf8.Valid(p[from:end]) {
+		return from, errInvalidUTF8
+	}
+	return end, nil
+}
+
+// runeLength is the length of the UTF-8 sequence that leading byte b begins
+// (1 for bytes that begin none; utf8.Valid rejects those).
+func runeLength(b byte) int {
+	switch {
+	case b >= 0xf0:
+		return 4
+	case b >= 0xe0:
+		return 3
+	case b >= 0xc0:
+		return 2
+	}
+	return 1
+}
+
+// validRuneStart reports whether t, shorter than need, can begin a valid
+// code point of need bytes.
+func validRuneStart(t []byte, need int) bool {
+	if len(t) == 1 {
+		return t[0] >= 0xc2 && t[0] <= 0xf4
+	}
+	// The second byte's range depends on the first; later ones are any
+	// continuation byte, so completing with 0x80 decides.
+	var full [4]byte
+	n := copy(full[:], t)
+	for ; n < need; n++ {
+		full[n] = 0x80
+	}
+	return utf8.Valid(full[:need])
 }
 
 // control answers a ping, ignores a pong, and answers a close frame, which
@@ -301,6 +398,14 @@ func putHeader(b []byte, op byte, n int) int {
 	b[1] = 127
 	binary.BigEndian.PutUint64(b[2:], uint64(n))
 	return 10
+}
+
+// unmaskAt unmasks p, the bytes of a frame's payload from offset off on.
+func unmaskAt(p []byte, key [4]byte, off int) {
+	if r := off & 3; r != 0 {
+		key = [4]byte{key[r&3], key[(r+1)&3], key[(r+2)&3], key[(r+3)&3]}
+	}
+	unmask(p, key)
 }
 
 // unmask XORs p, the payload of one frame, with its masking key.
