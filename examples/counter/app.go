@@ -92,7 +92,7 @@ func newApp(cfg config) (*app, error) {
 	a := &app{
 		cfg:      cfg,
 		log:      log,
-		sessions: newSessionStore("counter_session", cfg.SessionTTL, cfg.MaxSessions, cfg.SecureCookies, initialCount),
+		sessions: newSessionStore("counter_session", newMemKV(cfg.SessionTTL, cfg.MaxSessions), cfg.SecureCookies, initialCount),
 		static:   static,
 	}
 	origins := cfg.Origins
@@ -163,7 +163,7 @@ func (a *app) staticHandler() http.Handler {
 // gosente refuses it (403 Bad CSRF token).
 func (a *app) withChskSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := a.sessions.Get(r); s != nil {
+		if s := a.sessions.Lookup(r); s != nil {
 			ctx := withSession(r.Context(), s)
 			ctx = chsk.WithUID(ctx, s.uid)
 			ctx = chsk.WithCSRFToken(ctx, s.csrf)
@@ -184,11 +184,18 @@ func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	n := s.Count()
+	var n int64
 	// A visit counts, but not the browser client's own fetch of the page for a
 	// fresh CSRF token (sente.js sends X-Sente-Csrf-Refresh: 1 with it).
 	if !created && r.Method == http.MethodGet && r.Header.Get("X-Sente-Csrf-Refresh") == "" {
-		n = s.Inc(a.pushCount(s))
+		n, err = s.Inc(a.pushCount(s))
+	} else {
+		n, err = s.Count()
+	}
+	if err != nil {
+		a.log.Error("counter: cannot count", slog.Any("err", err))
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
 	}
 	state, err := encodeState(appState{Name: "Clojure", Count: n})
 	if err == nil {
@@ -242,7 +249,12 @@ func (a *app) inc(m *chsk.Message) {
 	if s == nil {
 		return // unreachable: without a session gosente refused the request
 	}
-	n := s.Inc(a.pushCount(s))
+	n, err := s.Inc(a.pushCount(s))
+	if err != nil {
+		a.log.Warn("counter: cannot count", slog.Any("err", err))
+		_ = m.Reply(wire.NewMap(wire.Keyword("error"), "cannot count"))
+		return
+	}
 	_ = m.Reply(wire.NewMap(wire.Keyword("count"), n)) // ErrNoReply when the client wants none
 }
 
@@ -253,7 +265,11 @@ func (a *app) handshakeData(r *http.Request) any {
 	if s == nil {
 		return nil
 	}
-	return wire.NewMap(wire.Keyword("count"), s.Count())
+	n, err := s.Count()
+	if err != nil {
+		return nil
+	}
+	return wire.NewMap(wire.Keyword("count"), n)
 }
 
 // tickData is the data of [:counter/tick …].
