@@ -41,6 +41,8 @@ type config struct {
 	MaxSessions     int
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+
+	sessionKV kv // where sessions live; nil: in this process's memory (SessionTTL, MaxSessions)
 }
 
 // defaultConfig returns the settings `go run ./examples/counter` uses.
@@ -89,10 +91,14 @@ func newApp(cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sessionKV kv = newMemKV(cfg.SessionTTL, cfg.MaxSessions)
+	if cfg.sessionKV != nil {
+		sessionKV = cfg.sessionKV
+	}
 	a := &app{
 		cfg:      cfg,
 		log:      log,
-		sessions: newSessionStore("counter_session", newMemKV(cfg.SessionTTL, cfg.MaxSessions), cfg.SecureCookies, initialCount),
+		sessions: newSessionStore("counter_session", sessionKV, cfg.SecureCookies, initialCount),
 		static:   static,
 	}
 	origins := cfg.Origins
@@ -163,7 +169,13 @@ func (a *app) staticHandler() http.Handler {
 // gosente refuses it (403 Bad CSRF token).
 func (a *app) withChskSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := a.sessions.Lookup(r); s != nil {
+		s, err := a.sessions.Lookup(r)
+		if err != nil {
+			a.log.Error("counter: cannot read the session", slog.Any("err", err))
+			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if s != nil {
 			ctx := withSession(r.Context(), s)
 			ctx = chsk.WithUID(ctx, s.uid)
 			ctx = chsk.WithCSRFToken(ctx, s.csrf)
@@ -188,9 +200,9 @@ func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 	// A visit counts, but not the browser client's own fetch of the page for a
 	// fresh CSRF token (sente.js sends X-Sente-Csrf-Refresh: 1 with it).
 	if !created && r.Method == http.MethodGet && r.Header.Get("X-Sente-Csrf-Refresh") == "" {
-		n, err = s.Inc(a.pushCount(s))
+		n, err = s.Inc(r.Context(), a.pushCount(s))
 	} else {
-		n, err = s.Count()
+		n, err = s.Count(r.Context())
 	}
 	if err != nil {
 		a.log.Error("counter: cannot count", slog.Any("err", err))
@@ -249,7 +261,7 @@ func (a *app) inc(m *chsk.Message) {
 	if s == nil {
 		return // unreachable: without a session gosente refused the request
 	}
-	n, err := s.Inc(a.pushCount(s))
+	n, err := s.Inc(m.Request.Context(), a.pushCount(s))
 	if err != nil {
 		a.log.Warn("counter: cannot count", slog.Any("err", err))
 		_ = m.Reply(wire.NewMap(wire.Keyword("error"), "cannot count"))
@@ -265,7 +277,7 @@ func (a *app) handshakeData(r *http.Request) any {
 	if s == nil {
 		return nil
 	}
-	n, err := s.Count()
+	n, err := s.Count(r.Context())
 	if err != nil {
 		return nil
 	}

@@ -223,7 +223,8 @@ func TestPageRendersTokenStateAndSecureHeaders(t *testing.T) {
 
 	req := httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(&http.Cookie{Name: v.cookie.Name, Value: v.cookie.Value})
-	s := a.sessions.Lookup(req)
+	s, err := a.sessions.Lookup(req)
+	require.NoError(t, err)
 	require.NotNil(t, s)
 	require.Equal(t, s.csrf, p.token, "the div carries the session's CSRF token")
 	require.Len(t, p.token, 43)

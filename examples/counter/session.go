@@ -23,19 +23,21 @@ const (
 
 // record is a session's values as the kv keeps them.
 type record struct {
-	UID   string `json:"uid"`
-	CSRF  string `json:"csrf"`
-	Count int64  `json:"count"`
+	UID   string `json:"uid" redis:"uid"`
+	CSRF  string `json:"csrf" redis:"csrf"`
+	Count int64  `json:"count" redis:"count"`
 }
 
 // kv keeps session records by session id. A record idle for the kv's TTL is
 // gone; every get or incr of it is a use.
 type kv interface {
-	get(id string) (record, bool)
-	put(id string, rec record) error
-	// incr adds one to the record's count and returns the new count; ok is
-	// false when the record is gone.
-	incr(id string) (n int64, ok bool, err error)
+	// get returns id's record; ok is false when there is none.
+	get(ctx context.Context, id string) (rec record, ok bool, err error)
+	// put creates or replaces id's record.
+	put(ctx context.Context, id string, rec record) error
+	// incr adds one to the record's count, atomically for every node sharing
+	// the kv, and returns the new count; ok is false when the record is gone.
+	incr(ctx context.Context, id string) (n int64, ok bool, err error)
 }
 
 // sessionStore is a server-side gorilla sessions.Store: the cookie carries
@@ -95,9 +97,9 @@ func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	if err != nil || c.Value == "" || len(c.Value) > 64 {
 		return s, nil
 	}
-	rec, ok := st.kv.get(c.Value)
-	if !ok {
-		return s, nil
+	rec, ok, err := st.kv.get(r.Context(), c.Value)
+	if err != nil || !ok {
+		return s, err
 	}
 	s.ID, s.IsNew = c.Value, false
 	s.Values[valUID], s.Values[valCSRF], s.Values[valCount] = rec.UID, rec.CSRF, rec.Count
@@ -119,7 +121,7 @@ func (st *sessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 		}
 		s.ID = id
 	}
-	if err := st.kv.put(s.ID, rec); err != nil {
+	if err := st.kv.put(r.Context(), s.ID, rec); err != nil {
 		return err
 	}
 	if newID {
@@ -136,13 +138,14 @@ type session struct {
 	st   *sessionStore
 }
 
-// Lookup returns the live session named by r's cookie, or nil.
-func (st *sessionStore) Lookup(r *http.Request) *session {
+// Lookup returns the live session named by r's cookie, or nil (with the
+// kv's error when it failed).
+func (st *sessionStore) Lookup(r *http.Request) (*session, error) {
 	gs, err := st.New(r, st.cookieName)
 	if err != nil || gs.IsNew {
-		return nil
+		return nil, err
 	}
-	return st.wrap(gs)
+	return st.wrap(gs), nil
 }
 
 func (st *sessionStore) wrap(gs *sessions.Session) *session {
@@ -182,8 +185,11 @@ func (st *sessionStore) GetOrCreate(w http.ResponseWriter, r *http.Request) (s *
 var errSessionGone = errors.New("session: gone")
 
 // Count returns the session's counter.
-func (s *session) Count() (int64, error) {
-	rec, ok := s.st.kv.get(s.id)
+func (s *session) Count(ctx context.Context) (int64, error) {
+	rec, ok, err := s.st.kv.get(ctx, s.id)
+	if err != nil {
+		return 0, err
+	}
 	if !ok {
 		return 0, errSessionGone
 	}
@@ -193,11 +199,11 @@ func (s *session) Count() (int64, error) {
 // Inc adds one to the counter and returns the new value. A non-nil notify
 // is called with it before this node lets another increment of the session
 // run, so that its notifications happen in counting order.
-func (s *session) Inc(notify func(n int64)) (int64, error) {
+func (s *session) Inc(ctx context.Context, notify func(n int64)) (int64, error) {
 	mu := &s.st.incMu[maphash.String(s.st.seed, s.id)%uint64(len(s.st.incMu))]
 	mu.Lock()
 	defer mu.Unlock()
-	n, ok, err := s.st.kv.incr(s.id)
+	n, ok, err := s.st.kv.incr(ctx, s.id)
 	if err != nil {
 		return 0, err
 	}

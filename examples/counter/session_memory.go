@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"container/list"
 	"sync"
 	"time"
@@ -49,18 +50,18 @@ func (m *memKV) useLocked(id string) *memEntry {
 	return e
 }
 
-func (m *memKV) get(id string) (record, bool) {
+func (m *memKV) get(_ context.Context, id string) (record, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.useLocked(id); e != nil {
-		return e.rec, true
+		return e.rec, true, nil
 	}
-	return record{}, false
+	return record{}, false, nil
 }
 
 // put stores rec, evicting expired records and, at the cap, the least
 // recently used one.
-func (m *memKV) put(id string, rec record) error {
+func (m *memKV) put(_ context.Context, id string, rec record) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if e := m.useLocked(id); e != nil {
@@ -81,7 +82,7 @@ func (m *memKV) put(id string, rec record) error {
 	return nil
 }
 
-func (m *memKV) incr(id string) (int64, bool, error) {
+func (m *memKV) incr(_ context.Context, id string) (int64, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e := m.useLocked(id)

@@ -49,7 +49,7 @@ func newTestStore(ttl time.Duration, max int) (testStore, *fakeClock) {
 // count returns s's count, failing t when the session is gone.
 func count(t *testing.T, s *session) int64 {
 	t.Helper()
-	n, err := s.Count()
+	n, err := s.Count(t.Context())
 	require.NoError(t, err)
 	return n
 }
@@ -92,11 +92,11 @@ func TestSessionIdleExpiry(t *testing.T) {
 	s, req := newSession(t, st)
 
 	clock.advance(59 * time.Minute)
-	require.Equal(t, s, st.Lookup(req), "used before its expiry")
+	require.Equal(t, s, lookup(t, st, req), "used before its expiry")
 	clock.advance(59 * time.Minute)
-	require.Equal(t, s, st.Lookup(req), "the last use moved the expiry")
+	require.Equal(t, s, lookup(t, st, req), "the last use moved the expiry")
 	clock.advance(time.Hour)
-	require.Nil(t, st.Lookup(req), "idle for the TTL")
+	require.Nil(t, lookup(t, st, req), "idle for the TTL")
 	require.Equal(t, 0, st.Len(), "an expired session is removed when seen")
 
 	// GetOrCreate replaces an expired session with a fresh one.
@@ -116,13 +116,13 @@ func TestSessionCapEvictsLeastRecentlyUsed(t *testing.T) {
 	clock.advance(time.Second)
 	_, reqC := newSession(t, st)
 	clock.advance(time.Second)
-	require.NotNil(t, st.Lookup(reqA)) // A is now the most recently used; B the least
+	require.NotNil(t, lookup(t, st, reqA)) // A is now the most recently used; B the least
 
 	_, reqD := newSession(t, st)
 	require.Equal(t, 3, st.Len())
-	require.Nil(t, st.Lookup(reqB), "B was least recently used")
+	require.Nil(t, lookup(t, st, reqB), "B was least recently used")
 	for _, r := range []*http.Request{reqA, reqC, reqD} {
-		require.NotNil(t, st.Lookup(r))
+		require.NotNil(t, lookup(t, st, r))
 	}
 }
 
@@ -141,9 +141,9 @@ func TestSessionCookieValues(t *testing.T) {
 	for _, v := range []string{"", "unknown", strings.Repeat("a", 65)} {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.AddCookie(&http.Cookie{Name: "sid", Value: v})
-		require.Nil(t, st.Lookup(req), "%q", v)
+		require.Nil(t, lookup(t, st, req), "%q", v)
 	}
-	require.Nil(t, st.Lookup(httptest.NewRequest("GET", "/", nil)))
+	require.Nil(t, lookup(t, st, httptest.NewRequest("GET", "/", nil)))
 }
 
 // Concurrent increments notify in counting order, so pushes to the tabs
@@ -158,7 +158,7 @@ func TestSessionIncNotifiesInOrder(t *testing.T) {
 	)
 	for range 64 {
 		wg.Go(func() {
-			_, err := s.Inc(func(n int64) {
+			_, err := s.Inc(t.Context(), func(n int64) {
 				mu.Lock()
 				seen = append(seen, n)
 				mu.Unlock()
@@ -200,4 +200,12 @@ func TestSessionStoreIsGorillaStore(t *testing.T) {
 	require.False(t, gs2.IsNew)
 	require.Equal(t, "user-x", gs2.Values[valUID])
 	require.Equal(t, int64(3), gs2.Values[valCount])
+}
+
+// lookup returns the session of req's cookie, or nil.
+func lookup(t *testing.T, st testStore, req *http.Request) *session {
+	t.Helper()
+	s, err := st.Lookup(req)
+	require.NoError(t, err)
+	return s
 }
