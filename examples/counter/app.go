@@ -41,6 +41,8 @@ type config struct {
 	MaxSessions     int
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	RedisURL        string // sessions in Redis (-redis)
+	NATSURL         string // sessions in NATS JetStream KV (-nats)
 
 	sessionKV kv // where sessions live; nil: in this process's memory (SessionTTL, MaxSessions)
 }
@@ -304,7 +306,7 @@ func (a *app) start() {
 				return
 			case now := <-t.C:
 				ev := wire.Event{ID: evTick, Data: tickData{
-					Time: now.UTC().Truncate(time.Millisecond), Users: len(a.chsk.Connected().Any),
+					Time: now.UTC().Truncate(time.Millisecond), Users: a.users(ctx),
 				}}
 				if err := a.chsk.Broadcast(ev); err != nil && !errors.Is(err, chsk.ErrShutdown) {
 					a.log.Warn("counter: tick push failed", slog.Any("err", err))
@@ -312,6 +314,19 @@ func (a *app) start() {
 			}
 		}
 	}()
+}
+
+// users is the number of sessions with a tab connected to any node; when
+// the cluster's presence cannot tell, this node's own.
+func (a *app) users(ctx context.Context) int {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.TickEvery/2)
+	defer cancel()
+	c, err := a.chsk.ConnectedAll(ctx)
+	if err != nil {
+		a.log.Warn("counter: cluster presence unavailable, counting this node's users", slog.Any("err", err))
+		c = a.chsk.Connected()
+	}
+	return len(c.Any)
 }
 
 // shutdown stops the ticks and the Sente server: parked polls are answered,

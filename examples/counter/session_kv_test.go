@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"net"
 	"regexp"
 	"strconv"
 	"sync"
@@ -103,4 +105,40 @@ func TestTwoNodesShareSessions(t *testing.T) {
 			require.NotEqual(t, va.cookie.Value, vc.cookie.Value)
 		})
 	}
+}
+
+// runNode serves run(cfg) on a loopback port, as main does with the flags
+// in cfg, until the end of the test.
+func runNode(t *testing.T, cfg config) string {
+	t.Helper()
+	return serveInTest(t, func(ctx context.Context, ln net.Listener) error { return run(ctx, cfg, ln) })
+}
+
+// The -redis and -nats flags put the sessions of every node started with
+// them in the engine.
+func TestEngineFlagsShareSessions(t *testing.T) {
+	urls := map[string]func(t *testing.T) config{
+		"redis": func(t *testing.T) config {
+			cfg := testConfig()
+			cfg.RedisURL = "redis://" + startRedis(t).Options().Addr + "/0"
+			return cfg
+		},
+		"nats": func(t *testing.T) config {
+			cfg := testConfig()
+			cfg.NATSURL = startNATS(t).ConnectedUrl()
+			return cfg
+		},
+	}
+	for name, config := range urls {
+		t.Run(name, func(t *testing.T) {
+			cfg := config(t)
+			va, vb := newVisitor(t, runNode(t, cfg)), newVisitor(t, runNode(t, cfg))
+			require.Equal(t, int64(initialCount), va.load().count(t))
+			vb.cookie = va.cookie
+			require.Equal(t, int64(initialCount+1), vb.load().count(t))
+			require.Equal(t, int64(initialCount+2), va.load().count(t))
+		})
+	}
+	_, err := openEngine(t.Context(), "redis://127.0.0.1:1/0", "nats://127.0.0.1:1", time.Hour)
+	require.ErrorContains(t, err, "exclude each other")
 }
