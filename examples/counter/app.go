@@ -44,7 +44,9 @@ type config struct {
 	RedisURL        string // sessions in Redis (-redis)
 	NATSURL         string // sessions in NATS JetStream KV (-nats)
 
-	sessionKV kv // where sessions live; nil: in this process's memory (SessionTTL, MaxSessions)
+	sessionKV kv            // where sessions live; nil: in this process's memory (SessionTTL, MaxSessions)
+	broker    chsk.Broker   // pushes to the clients of every node; nil: this node's
+	presence  chsk.Presence // connected uids of every node; nil: this node's
 }
 
 // defaultConfig returns the settings `go run ./examples/counter` uses.
@@ -120,6 +122,8 @@ func newApp(cfg config) (*app, error) {
 		MaxClientsPerUID: 32,       // tabs per session
 		MaxMessageBytes:  64 << 10, // this app's events are tiny
 		Logger:           log,
+		Broker:           cfg.broker,
+		Presence:         cfg.presence,
 	})
 	if err != nil {
 		return nil, err

@@ -5,15 +5,21 @@ import (
 	"errors"
 	"time"
 
+	"github.com/gosente/gosente/chsk"
 	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 )
 
 // engine is what the nodes of a clustered app share: the session kv on
-// Redis (-redis) or NATS JetStream KV (-nats). Without either flag there is
-// none and the app is one node in memory.
+// Redis (-redis) or NATS JetStream KV (-nats), and the Broker and Presence
+// that carry pushes and connected uids between the nodes. Without either
+// flag there is none and the app is one node in memory.
 type engine struct {
 	sessions kv
+	// broker and presence are nil until chsk/redisbroker and
+	// chsk/natsbroker are wired in here: a node then pushes to its own tabs.
+	broker   chsk.Broker
+	presence chsk.Presence
 	close    func()
 }
 

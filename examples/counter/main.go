@@ -73,7 +73,7 @@ func run(ctx context.Context, cfg config, ln net.Listener) error {
 	}
 	if eng != nil {
 		defer eng.close()
-		cfg.sessionKV = eng.sessions
+		cfg.sessionKV, cfg.broker, cfg.presence = eng.sessions, eng.broker, eng.presence
 	}
 	a, err := newApp(cfg)
 	if err != nil {
