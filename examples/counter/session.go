@@ -58,8 +58,8 @@ type sessionStore struct {
 var _ sessions.Store = (*sessionStore)(nil)
 
 // newSessionStore returns a store over kv.
-func newSessionStore(cookieName string, kv kv, secure bool, initialCount int64) *sessionStore {
-	return &sessionStore{cookieName: cookieName, secure: secure, initialCount: initialCount, kv: kv, seed: maphash.MakeSeed()}
+func newSessionStore(cookieName string, records kv, secure bool, initialCount int64) *sessionStore {
+	return &sessionStore{cookieName: cookieName, secure: secure, initialCount: initialCount, kv: records, seed: maphash.MakeSeed()}
 }
 
 // errRandom reports that the system's random source failed; no session is
@@ -107,7 +107,9 @@ func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 }
 
 // Save implements sessions.Store: it writes s's values to the kv and, for a
-// new session, picks its random id and sets the cookie.
+// new session, picks its random id and sets the cookie. Saving a session
+// read earlier replaces its record, count included: the app saves only new
+// sessions and counts through session.Inc, which the kv does atomically.
 func (st *sessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions.Session) error {
 	rec := record{}
 	rec.UID, _ = s.Values[valUID].(string)
