@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"net/http"
 	"regexp"
 	"strconv"
 	"sync"
@@ -141,4 +142,21 @@ func TestEngineFlagsShareSessions(t *testing.T) {
 	}
 	_, err := openEngine(t.Context(), "redis://127.0.0.1:1/0", "nats://127.0.0.1:1", time.Hour)
 	require.ErrorContains(t, err, "exclude each other")
+}
+
+// The engine going away fails the requests that need a session with a clear
+// status, never a crash or a wrong count.
+func TestEngineOutageFailsClearly(t *testing.T) {
+	rdb := startRedis(t)
+	cfg := testConfig()
+	cfg.RedisURL = "redis://" + rdb.Options().Addr + "/0?max_retries=-1" // fail at once, not after retries
+	base := runNode(t, cfg)
+	v := newVisitor(t, base)
+	p := v.load()
+
+	_ = rdb.ShutdownNoSave(t.Context()).Err() // the server exits: its reply is a closed connection
+	code, _, _ := v.do("GET", "/", nil, "")
+	require.Equal(t, http.StatusInternalServerError, code, "the page cannot count")
+	code, _ = v.ajaxGet(p.token, "cid-1", true)
+	require.Equal(t, http.StatusServiceUnavailable, code, "/chsk cannot find the session")
 }
