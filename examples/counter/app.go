@@ -41,6 +41,12 @@ type config struct {
 	MaxSessions     int
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	RedisURL        string // sessions in Redis (-redis)
+	NATSURL         string // sessions in NATS JetStream KV (-nats)
+
+	sessionKV kv            // where sessions live; nil: in this process's memory (SessionTTL, MaxSessions)
+	broker    chsk.Broker   // pushes to the clients of every node; nil: this node's
+	presence  chsk.Presence // connected uids of every node; nil: this node's
 }
 
 // defaultConfig returns the settings `go run ./examples/counter` uses.
@@ -89,10 +95,14 @@ func newApp(cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sessionKV kv = newMemKV(cfg.SessionTTL, cfg.MaxSessions)
+	if cfg.sessionKV != nil {
+		sessionKV = cfg.sessionKV
+	}
 	a := &app{
 		cfg:      cfg,
 		log:      log,
-		sessions: newSessionStore("counter_session", cfg.SessionTTL, cfg.MaxSessions, cfg.SecureCookies, initialCount),
+		sessions: newSessionStore("counter_session", sessionKV, cfg.SecureCookies, initialCount),
 		static:   static,
 	}
 	origins := cfg.Origins
@@ -112,6 +122,8 @@ func newApp(cfg config) (*app, error) {
 		MaxClientsPerUID: 32,       // tabs per session
 		MaxMessageBytes:  64 << 10, // this app's events are tiny
 		Logger:           log,
+		Broker:           cfg.broker,
+		Presence:         cfg.presence,
 	})
 	if err != nil {
 		return nil, err
@@ -163,7 +175,13 @@ func (a *app) staticHandler() http.Handler {
 // gosente refuses it (403 Bad CSRF token).
 func (a *app) withChskSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := a.sessions.Get(r); s != nil {
+		s, err := a.sessions.Lookup(r)
+		if err != nil {
+			a.log.Error("counter: cannot read the session", slog.Any("err", err))
+			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if s != nil {
 			ctx := withSession(r.Context(), s)
 			ctx = chsk.WithUID(ctx, s.uid)
 			ctx = chsk.WithCSRFToken(ctx, s.csrf)
@@ -184,11 +202,18 @@ func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	n := s.Count()
+	var n int64
 	// A visit counts, but not the browser client's own fetch of the page for a
 	// fresh CSRF token (sente.js sends X-Sente-Csrf-Refresh: 1 with it).
 	if !created && r.Method == http.MethodGet && r.Header.Get("X-Sente-Csrf-Refresh") == "" {
-		n = s.Inc(a.pushCount(s))
+		n, err = s.Inc(r.Context(), a.pushCount(s))
+	} else {
+		n, err = s.Count(r.Context())
+	}
+	if err != nil {
+		a.log.Error("counter: cannot count", slog.Any("err", err))
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
 	}
 	state, err := encodeState(appState{Name: "Clojure", Count: n})
 	if err == nil {
@@ -242,7 +267,12 @@ func (a *app) inc(m *chsk.Message) {
 	if s == nil {
 		return // unreachable: without a session gosente refused the request
 	}
-	n := s.Inc(a.pushCount(s))
+	n, err := s.Inc(m.Request.Context(), a.pushCount(s))
+	if err != nil {
+		a.log.Warn("counter: cannot count", slog.Any("err", err))
+		_ = m.Reply(wire.NewMap(wire.Keyword("error"), "cannot count"))
+		return
+	}
 	_ = m.Reply(wire.NewMap(wire.Keyword("count"), n)) // ErrNoReply when the client wants none
 }
 
@@ -253,7 +283,11 @@ func (a *app) handshakeData(r *http.Request) any {
 	if s == nil {
 		return nil
 	}
-	return wire.NewMap(wire.Keyword("count"), s.Count())
+	n, err := s.Count(r.Context())
+	if err != nil {
+		return nil
+	}
+	return wire.NewMap(wire.Keyword("count"), n)
 }
 
 // tickData is the data of [:counter/tick …].
@@ -276,7 +310,7 @@ func (a *app) start() {
 				return
 			case now := <-t.C:
 				ev := wire.Event{ID: evTick, Data: tickData{
-					Time: now.UTC().Truncate(time.Millisecond), Users: len(a.chsk.Connected().Any),
+					Time: now.UTC().Truncate(time.Millisecond), Users: a.users(ctx),
 				}}
 				if err := a.chsk.Broadcast(ev); err != nil && !errors.Is(err, chsk.ErrShutdown) {
 					a.log.Warn("counter: tick push failed", slog.Any("err", err))
@@ -284,6 +318,19 @@ func (a *app) start() {
 			}
 		}
 	}()
+}
+
+// users is the number of sessions with a tab connected to any node; when
+// the cluster's presence cannot tell, this node's own.
+func (a *app) users(ctx context.Context) int {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.TickEvery/2)
+	defer cancel()
+	c, err := a.chsk.ConnectedAll(ctx)
+	if err != nil {
+		a.log.Warn("counter: cluster presence unavailable, counting this node's users", slog.Any("err", err))
+		c = a.chsk.Connected()
+	}
+	return len(c.Any)
 }
 
 // shutdown stops the ticks and the Sente server: parked polls are answered,

@@ -4,6 +4,8 @@
 //
 //	go run ./examples/counter            # http://localhost:8080
 //	go run ./examples/counter -addr :9000
+//	go run ./examples/counter -addr :8081 -redis redis://localhost:6379/0   # sessions in Redis
+//	go run ./examples/counter -addr :8082 -nats nats://localhost:4222       # sessions in NATS KV
 package main
 
 import (
@@ -30,6 +32,8 @@ func main() {
 	flag.StringVar(&cfg.TLSCert, "tls-cert", "", "serve HTTPS with this certificate file (needs -tls-key)")
 	flag.StringVar(&cfg.TLSKey, "tls-key", "", "the private key file of -tls-cert")
 	flag.DurationVar(&cfg.TickEvery, "tick", cfg.TickEvery, "interval of the server's tick push")
+	flag.StringVar(&cfg.RedisURL, "redis", "", "keep sessions in Redis at this URL (redis://HOST:PORT/DB), shared by the nodes using it")
+	flag.StringVar(&cfg.NATSURL, "nats", "", "keep sessions in a JetStream KV bucket of the NATS server at this URL (nats://HOST:PORT), shared by the nodes using it")
 	flag.Parse()
 	if origins != "" {
 		for o := range strings.SplitSeq(origins, ",") {
@@ -57,8 +61,20 @@ func main() {
 	cfg.Logger.Info("counter: shut down")
 }
 
-// run builds the app and serves it on ln until ctx ends.
+// run builds the app, on the engine the config names if any, and serves it
+// on ln until ctx ends.
 func run(ctx context.Context, cfg config, ln net.Listener) error {
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	eng, err := openEngine(octx, cfg.RedisURL, cfg.NATSURL, cfg.SessionTTL)
+	cancel()
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("counter: cannot reach the engine: %w", err)
+	}
+	if eng != nil {
+		defer eng.close()
+		cfg.sessionKV, cfg.broker, cfg.presence = eng.sessions, eng.broker, eng.presence
+	}
 	a, err := newApp(cfg)
 	if err != nil {
 		_ = ln.Close()

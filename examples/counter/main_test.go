@@ -38,11 +38,18 @@ func startServer(t *testing.T, cfg config) (string, *app) {
 	t.Helper()
 	a, err := newApp(cfg)
 	require.NoError(t, err)
+	return serveInTest(t, func(ctx context.Context, ln net.Listener) error { return serve(ctx, a, ln) }), a
+}
+
+// serveInTest runs serve on a new loopback listener until the end of the
+// test, and returns the base URL.
+func serveInTest(t *testing.T, serve func(context.Context, net.Listener) error) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, a, ln) }()
+	go func() { done <- serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -54,7 +61,7 @@ func startServer(t *testing.T, cfg config) (string, *app) {
 			t.Errorf("serve did not return after shutdown")
 		}
 	})
-	return "http://" + ln.Addr().String(), a
+	return "http://" + ln.Addr().String()
 }
 
 // visitor is one browser: it keeps the session cookie the page sets.
@@ -223,7 +230,8 @@ func TestPageRendersTokenStateAndSecureHeaders(t *testing.T) {
 
 	req := httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(&http.Cookie{Name: v.cookie.Name, Value: v.cookie.Value})
-	s := a.sessions.Get(req)
+	s, err := a.sessions.Lookup(req)
+	require.NoError(t, err)
 	require.NotNil(t, s)
 	require.Equal(t, s.csrf, p.token, "the div carries the session's CSRF token")
 	require.Len(t, p.token, 43)

@@ -109,12 +109,12 @@ func TestE2EServerRestart(t *testing.T) {
 
 // sessionToken returns the CSRF token of the session of uid ("" when none).
 func (a *app) sessionToken(uid string) string {
-	st := a.sessions
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, s := range st.byID {
-		if s.uid == uid {
-			return s.csrf
+	mem := a.sessions.kv.(*memKV)
+	mem.mu.Lock()
+	defer mem.mu.Unlock()
+	for _, e := range mem.byID {
+		if e.rec.UID == uid {
+			return e.rec.CSRF
 		}
 	}
 	return ""
@@ -219,14 +219,14 @@ func TestTokenRefreshIsNoVisit(t *testing.T) {
 // byIDCount returns the count of the session whose token is token.
 func (st *sessionStore) byIDCount(t *testing.T, token string) int64 {
 	t.Helper()
-	st.mu.Lock()
-	var found *session
-	for _, s := range st.byID {
-		if s.csrf == token {
-			found = s
+	mem := st.kv.(*memKV)
+	mem.mu.Lock()
+	defer mem.mu.Unlock()
+	for _, e := range mem.byID {
+		if e.rec.CSRF == token {
+			return e.rec.Count
 		}
 	}
-	st.mu.Unlock()
-	require.NotNil(t, found, "no session with the page's token")
-	return found.Count()
+	require.Fail(t, "no session with the page's token")
+	return 0
 }

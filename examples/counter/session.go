@@ -1,82 +1,65 @@
 package main
 
 import (
-	"container/list"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"hash/maphash"
 	"net/http"
 	"sync"
-	"time"
+
+	"github.com/gorilla/sessions"
 )
 
-// session is one browser's server-side state. Its id is the secret the
-// cookie carries; uid and csrf are handed to the page.
-type session struct {
-	id   string // cookie value: 32 random bytes; never shown to scripts or logs
-	uid  string // public user id (Sente's uid): the handshake tells it to the page
-	csrf string // the session's CSRF token, rendered into the page
+// Session values: everything a session holds lives in its record in the
+// store's kv, none of it in the process, so nodes sharing a kv share it.
+const (
+	valUID   = "uid"   // public user id (Sente's uid): the handshake tells it to the page
+	valCSRF  = "csrf"  // the session's CSRF token, rendered into the page
+	valCount = "count" // the counter
+)
 
-	mu    sync.Mutex
-	count int64
-
-	// Owned by the store, under store.mu.
-	expires time.Time
-	elem    *list.Element
+// record is a session's values as the kv keeps them.
+type record struct {
+	UID   string `json:"uid" redis:"uid"`
+	CSRF  string `json:"csrf" redis:"csrf"`
+	Count int64  `json:"count" redis:"count"`
 }
 
-// Count returns the session's counter.
-func (s *session) Count() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.count
+// kv keeps session records by session id. A record idle for the kv's TTL is
+// gone; every get or incr of it is a use.
+type kv interface {
+	// get returns id's record; ok is false when there is none.
+	get(ctx context.Context, id string) (rec record, ok bool, err error)
+	// put creates or replaces id's record.
+	put(ctx context.Context, id string, rec record) error
+	// incr adds one to the record's count, atomically for every node sharing
+	// the kv, and returns the new count; ok is false when the record is gone.
+	incr(ctx context.Context, id string) (n int64, ok bool, err error)
 }
 
-// Inc adds one to the counter and returns the new value. A non-nil notify
-// is called with it before the lock is released, so that notifications of
-// concurrent increments happen in counting order.
-func (s *session) Inc(notify func(n int64)) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.count++
-	if notify != nil {
-		notify(s.count)
-	}
-	return s.count
-}
-
-// sessionStore keeps sessions in memory, least recently used first out: a
-// session expires after TTL without requests, and when MaxSessions are live
-// the least recently used one makes room for a new one. Because every use
-// pushes the session's expiry to now+TTL, recency order is expiry order, so
-// one list serves both rules.
+// sessionStore is a server-side gorilla sessions.Store: the cookie carries
+// only the session id (32 random bytes, never shown to scripts or logs) and
+// the values live in kv.
 type sessionStore struct {
 	cookieName   string
-	ttl          time.Duration
-	max          int
 	secure       bool // mark cookies Secure even on plain-HTTP requests (behind a TLS proxy)
 	initialCount int64
-	now          func() time.Time
+	kv           kv
 
-	mu   sync.Mutex
-	byID map[string]*session
-	lru  *list.List // of *session, most recently used at the front
+	// incMu serializes the increments of one session on this node (striped
+	// by id), so notifications happen in counting order.
+	incMu [64]sync.Mutex
+	seed  maphash.Seed
 }
 
-// newSessionStore returns an empty store. ttl and max must be positive.
-func newSessionStore(cookieName string, ttl time.Duration, max int, secure bool, initialCount int64) *sessionStore {
-	return &sessionStore{
-		cookieName:   cookieName,
-		ttl:          ttl,
-		max:          max,
-		secure:       secure,
-		initialCount: initialCount,
-		now:          time.Now,
-		byID:         make(map[string]*session),
-		lru:          list.New(),
-	}
+var _ sessions.Store = (*sessionStore)(nil)
+
+// newSessionStore returns a store over kv.
+func newSessionStore(cookieName string, records kv, secure bool, initialCount int64) *sessionStore {
+	return &sessionStore{cookieName: cookieName, secure: secure, initialCount: initialCount, kv: records, seed: maphash.MakeSeed()}
 }
 
 // errRandom reports that the system's random source failed; no session is
@@ -92,96 +75,147 @@ func randomToken(n int) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// Get returns the live session named by r's cookie, or nil. A session found
-// is used: its expiry moves to now+TTL.
-func (st *sessionStore) Get(r *http.Request) *session {
-	c, err := r.Cookie(st.cookieName)
-	if err != nil || c.Value == "" || len(c.Value) > 64 {
-		return nil
-	}
-	now := st.now()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	s := st.byID[c.Value]
-	if s == nil {
-		return nil
-	}
-	if !now.Before(s.expires) {
-		st.removeLocked(s)
-		return nil
-	}
-	s.expires = now.Add(st.ttl)
-	st.lru.MoveToFront(s.elem)
-	return s
+// Get implements sessions.Store: the request's session, cached per request.
+func (st *sessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(st, name)
 }
 
-// GetOrCreate returns r's session, creating one (and setting its cookie on
-// w) when r has none. created reports a new session. A client-chosen cookie
-// value never becomes a session id: unknown ids get a fresh session.
-func (st *sessionStore) GetOrCreate(w http.ResponseWriter, r *http.Request) (s *session, created bool, err error) {
-	if s := st.Get(r); s != nil {
-		return s, false, nil
-	}
-	s, err = st.create()
-	if err != nil {
-		return nil, false, err
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     st.cookieName,
-		Value:    s.id,
+// New implements sessions.Store: the live session named by r's cookie, or a
+// new empty one (IsNew) with the cookie flags of this app. A client-chosen
+// cookie value never becomes a session id: unknown ids get a new session.
+func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	s := sessions.NewSession(st, name)
+	s.IsNew = true
+	s.Options = &sessions.Options{
 		Path:     "/",
 		HttpOnly: true,                      // scripts cannot read it: an XSS cannot steal the session
 		Secure:   st.secure || r.TLS != nil, // never sent over plain HTTP once served over TLS
 		SameSite: http.SameSiteLaxMode,      // not sent with cross-site subrequests (fetch, WebSocket, POST forms)
-		// No Expires/Max-Age: a browser-session cookie; the server expires idle sessions.
-	})
-	return s, true, nil
-}
-
-// create makes and stores a new session, evicting expired sessions and, at
-// the cap, the least recently used one.
-func (st *sessionStore) create() (*session, error) {
-	id, err := randomToken(32)
-	if err != nil {
-		return nil, err
+		// MaxAge 0: a browser-session cookie; the kv expires idle sessions.
 	}
-	csrf, err := randomToken(32)
-	if err != nil {
-		return nil, err
+	c, err := r.Cookie(name)
+	if err != nil || c.Value == "" || len(c.Value) > 64 {
+		return s, nil
 	}
-	uidBytes := make([]byte, 12)
-	if _, err := rand.Read(uidBytes); err != nil {
-		return nil, errors.Join(errRandom, err)
+	rec, ok, err := st.kv.get(r.Context(), c.Value)
+	if err != nil || !ok {
+		return s, err
 	}
-	s := &session{id: id, uid: "user-" + hex.EncodeToString(uidBytes), csrf: csrf, count: st.initialCount}
-
-	now := st.now()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for e := st.lru.Back(); e != nil; e = st.lru.Back() {
-		old := e.Value.(*session)
-		if now.Before(old.expires) && st.lru.Len() < st.max {
-			break
-		}
-		st.removeLocked(old)
-	}
-	s.expires = now.Add(st.ttl)
-	s.elem = st.lru.PushFront(s)
-	st.byID[s.id] = s
+	s.ID, s.IsNew = c.Value, false
+	s.Values[valUID], s.Values[valCSRF], s.Values[valCount] = rec.UID, rec.CSRF, rec.Count
 	return s, nil
 }
 
-func (st *sessionStore) removeLocked(s *session) {
-	st.lru.Remove(s.elem)
-	delete(st.byID, s.id)
+// Save implements sessions.Store: it writes s's values to the kv and, for a
+// new session, picks its random id and sets the cookie. Saving a session
+// read earlier replaces its record, count included: the app saves only new
+// sessions and counts through session.Inc, which the kv does atomically.
+func (st *sessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions.Session) error {
+	rec := record{}
+	rec.UID, _ = s.Values[valUID].(string)
+	rec.CSRF, _ = s.Values[valCSRF].(string)
+	rec.Count, _ = s.Values[valCount].(int64)
+	newID := s.ID == ""
+	if newID {
+		id, err := randomToken(32)
+		if err != nil {
+			return err
+		}
+		s.ID = id
+	}
+	if err := st.kv.put(r.Context(), s.ID, rec); err != nil {
+		return err
+	}
+	if newID {
+		http.SetCookie(w, sessions.NewCookie(s.Name(), s.ID, s.Options))
+	}
+	return nil
 }
 
-// Len returns the number of stored sessions, expired ones not yet evicted
-// included.
-func (st *sessionStore) Len() int {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.lru.Len()
+// session is the app's view of a stored session.
+type session struct {
+	id   string
+	uid  string
+	csrf string
+	st   *sessionStore
+}
+
+// Lookup returns the live session named by r's cookie, or nil (with the
+// kv's error when it failed).
+func (st *sessionStore) Lookup(r *http.Request) (*session, error) {
+	gs, err := st.New(r, st.cookieName)
+	if err != nil || gs.IsNew {
+		return nil, err
+	}
+	return st.wrap(gs), nil
+}
+
+func (st *sessionStore) wrap(gs *sessions.Session) *session {
+	uid, _ := gs.Values[valUID].(string)
+	csrf, _ := gs.Values[valCSRF].(string)
+	return &session{id: gs.ID, uid: uid, csrf: csrf, st: st}
+}
+
+// GetOrCreate returns r's session, creating one (and setting its cookie on
+// w) when r has none. created reports a new session.
+func (st *sessionStore) GetOrCreate(w http.ResponseWriter, r *http.Request) (s *session, created bool, err error) {
+	gs, err := st.New(r, st.cookieName)
+	if err != nil {
+		return nil, false, err
+	}
+	if !gs.IsNew {
+		return st.wrap(gs), false, nil
+	}
+	csrf, err := randomToken(32)
+	if err != nil {
+		return nil, false, err
+	}
+	uidBytes := make([]byte, 12)
+	if _, err := rand.Read(uidBytes); err != nil {
+		return nil, false, errors.Join(errRandom, err)
+	}
+	gs.Values[valUID] = "user-" + hex.EncodeToString(uidBytes)
+	gs.Values[valCSRF] = csrf
+	gs.Values[valCount] = st.initialCount
+	if err := gs.Save(r, w); err != nil {
+		return nil, false, err
+	}
+	return st.wrap(gs), true, nil
+}
+
+// errSessionGone reports a session that expired or was evicted while in use.
+var errSessionGone = errors.New("session: gone")
+
+// Count returns the session's counter.
+func (s *session) Count(ctx context.Context) (int64, error) {
+	rec, ok, err := s.st.kv.get(ctx, s.id)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, errSessionGone
+	}
+	return rec.Count, nil
+}
+
+// Inc adds one to the counter and returns the new value. A non-nil notify
+// is called with it before this node lets another increment of the session
+// run, so that its notifications happen in counting order.
+func (s *session) Inc(ctx context.Context, notify func(n int64)) (int64, error) {
+	mu := &s.st.incMu[maphash.String(s.st.seed, s.id)%uint64(len(s.st.incMu))]
+	mu.Lock()
+	defer mu.Unlock()
+	n, ok, err := s.st.kv.incr(ctx, s.id)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, errSessionGone
+	}
+	if notify != nil {
+		notify(n)
+	}
+	return n, nil
 }
 
 type sessionKey struct{}
