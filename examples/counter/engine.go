@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/natsbroker"
+	"github.com/gosente/gosente/chsk/redisbroker"
 	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 )
@@ -16,8 +18,9 @@ import (
 // flag there is none and the app is one node in memory.
 type engine struct {
 	sessions kv
-	// broker and presence are nil until chsk/redisbroker and
-	// chsk/natsbroker are wired in here: a node then pushes to its own tabs.
+	// broker and presence carry pushes and connected uids between nodes
+	// (chsk/redisbroker or chsk/natsbroker); close closes them, after the
+	// app's chsk.Server shut down, then the engine's connection.
 	broker   chsk.Broker
 	presence chsk.Presence
 	close    func()
@@ -44,9 +47,16 @@ func openEngine(ctx context.Context, redisURL, natsURL string, sessionTTL time.D
 			_ = rdb.Close()
 			return nil, err
 		}
+		b, err := redisbroker.New(rdb, &redisbroker.Options{Prefix: "counter"})
+		if err != nil {
+			_ = rdb.Close()
+			return nil, err
+		}
 		return &engine{
 			sessions: newRedisKV(rdb, redisSessionPrefix, sessionTTL),
-			close:    func() { _ = rdb.Close() },
+			broker:   b,
+			presence: b,
+			close:    func() { closeBroker(b); _ = rdb.Close() },
 		}, nil
 	case natsURL != "":
 		nc, err := nats.Connect(natsURL, nats.MaxReconnects(-1))
@@ -58,7 +68,19 @@ func openEngine(ctx context.Context, redisURL, natsURL string, sessionTTL time.D
 			nc.Close()
 			return nil, err
 		}
-		return &engine{sessions: k, close: nc.Close}, nil
+		b, err := natsbroker.New(nc, &natsbroker.Options{Prefix: "counter"})
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		return &engine{sessions: k, broker: b, presence: b, close: func() { closeBroker(b); nc.Close() }}, nil
 	}
 	return nil, nil
+}
+
+// closeBroker removes this node's presence from the engine.
+func closeBroker(b interface{ Close(context.Context) error }) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = b.Close(ctx)
 }

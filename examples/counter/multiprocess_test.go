@@ -167,21 +167,29 @@ func TestMultiProcessSIGKILL(t *testing.T) {
 	for i, base := range bases {
 		tabs[i] = dialTab(t, base, v, p.token)
 	}
-	// One count across the processes: each node's inc goes on from the last.
+	// One count across the processes: each node's inc goes on from the last,
+	// and its push reaches the session's tabs on the other nodes (the broker).
 	want := int64(initialCount)
-	for _, tb := range tabs {
+	for i, tb := range tabs {
 		want++
 		require.Equal(t, want, tb.inc(t))
+		for j, other := range tabs {
+			if j != i {
+				other.waitCount(t, want)
+			}
+		}
 	}
 
 	require.NoError(t, procs[2].Process.Signal(syscall.SIGKILL))
 	_ = procs[2].Wait()
 
-	// The survivors keep serving: their tabs get ticks and counts.
-	for _, tb := range tabs[:2] {
+	// The survivors keep serving: their tabs get ticks and counts, and each
+	// other's pushes.
+	for i, tb := range tabs[:2] {
 		tb.waitTick(t)
 		want++
 		require.Equal(t, want, tb.inc(t))
+		tabs[1-i].waitCount(t, want)
 	}
 	// The killed node's tab redials a survivor and gets its pushes there.
 	_ = tabs[2].c.Close()
