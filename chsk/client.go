@@ -119,8 +119,10 @@ type ClientOptions struct {
 	// page of the application.
 	CSRFToken string
 
-	// Header is added to every request: the session Cookie, an Origin the
-	// server accepts, Authorization. Cookies are better kept in
+	// Header is added to every request: the session Cookie,
+	// Authorization. Without an Origin, the server's own origin is sent
+	// (scheme and host of the URL), which a server restricted to
+	// chsk.SameOrigin accepts; set one to send another. Cookies are better kept in
 	// HTTPClient's Jar when the server may set new ones.
 	Header http.Header
 
@@ -339,6 +341,16 @@ func newClient(rawURL string, opts *ClientOptions) (*Client, error) {
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = newUUID()
+	}
+	if cfg.Header.Get("Origin") == "" {
+		// The server's own origin: the client carries the session's token,
+		// so its requests are not cross-site, and a server that checks
+		// origins (Options.AllowedOrigins) accepts them.
+		cfg.Header = cfg.Header.Clone()
+		if cfg.Header == nil {
+			cfg.Header = make(http.Header)
+		}
+		cfg.Header.Set("Origin", c.httpURL.Scheme+"://"+c.httpURL.Host)
 	}
 	if cfg.Packer == nil {
 		cfg.Packer = &wire.EDN{}
