@@ -600,6 +600,7 @@ func (c *Client) detach(conn clientConn, err error) {
 		return
 	}
 	c.conn = nil
+	err = c.redact(err)
 	c.setState(func(s *State) {
 		s.Open = false
 		s.LastError = err

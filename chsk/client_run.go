@@ -3,6 +3,7 @@ package chsk
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gosente/gosente/chsk/adapter"
@@ -46,6 +47,7 @@ func (c *Client) run() {
 		if c.ctx.Err() != nil {
 			return
 		}
+		r.err = c.redact(r.err)
 		if r.opened && ran == adapter.WebSocket {
 			wsOpened = true
 		}
@@ -63,7 +65,10 @@ func (c *Client) run() {
 		// Before any WebSocket of the client opened, every failure counts
 		// (Sente's rule); later only an upgrade the server refused with a 4xx
 		// does, not a network error or a 5xx that a restart explains.
-		if auto && ran == adapter.WebSocket && !r.opened && (!wsOpened || refused && se.Status < 500) {
+		// A 403 is the server refusing the session or its token: it says
+		// nothing about the transport, so it never causes the fallback.
+		forbidden := refused && se.Status == http.StatusForbidden
+		if auto && ran == adapter.WebSocket && !r.opened && !forbidden && (!wsOpened || refused && se.Status < 500) {
 			c.log.Info("chsk: WebSocket failed, falling back to Ajax long-polling", slog.Any("err", r.err))
 			kind, fellBack = adapter.Ajax, true
 			ajaxUntil = time.Time{}

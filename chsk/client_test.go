@@ -313,7 +313,7 @@ func upgradeRefuser(a *refApp, refused *atomic.Int32) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if adapter.IsWebSocketUpgrade(r) {
 			refused.Add(1)
-			http.Error(w, "WebSockets are not allowed here", http.StatusForbidden)
+			http.Error(w, "WebSockets are not allowed here", http.StatusBadRequest) // as a proxy that breaks them
 			return
 		}
 		a.hs.Config.Handler.ServeHTTP(w, r)
