@@ -3,6 +3,7 @@ package chsk
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/gosente/gosente/chsk/wire"
@@ -24,8 +25,17 @@ type Router struct {
 // NewRouter returns an empty Router.
 func NewRouter() *Router { return &Router{handlers: make(map[wire.Keyword]Handler)} }
 
-// Handle registers h for events with the given id, e.g. "my-app/save".
+// Handle registers h for events with the given id, e.g. "my-app/save". Like
+// http.ServeMux with a bad pattern, it panics on an id no event can have: one
+// written with Clojure's leading colon (":my-app/save"), or without a
+// namespace (Sente clients refuse to send such events).
 func (rt *Router) Handle(id wire.Keyword, h Handler) {
+	if strings.HasPrefix(string(id), ":") {
+		panic(fmt.Sprintf("chsk: Router.Handle(%q): write event ids without Clojure's leading colon: %q", string(id), strings.TrimPrefix(string(id), ":")))
+	}
+	if id.Namespace() == "" || id.Name() == "" {
+		panic(fmt.Sprintf("chsk: Router.Handle(%q): an event id has a namespace and a name, as in \"my-app/save\"; no event can match this one", string(id)))
+	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.handlers == nil {
