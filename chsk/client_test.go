@@ -365,7 +365,7 @@ func TestClientAutoFallback(t *testing.T) {
 		_, err := Dial(t.Context(), hs.URL+"/chsk", o)
 		var se *StatusError
 		require.ErrorAs(t, err, &se)
-		require.Equal(t, http.StatusForbidden, se.Status)
+		require.Equal(t, http.StatusBadRequest, se.Status)
 		require.Equal(t, adapter.WebSocket, se.Transport)
 	})
 }
