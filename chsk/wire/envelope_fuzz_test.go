@@ -95,7 +95,10 @@ func FuzzUnpack(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%v: Unpack(%q) (packed from %q): %v", f, packed, data, err)
 			}
-			if !hasNaN(env.Payload) && !hasNaN(env.CB) && (!Equal(back.Payload, env.Payload) || !Equal(back.CB, env.CB)) {
+			// NaN never equals itself; instants print to the millisecond, as
+			// Clojure's java.util.Date keeps them.
+			exact := !hasNaN(env.Payload) && !hasNaN(env.CB) && !rdHasSubMilli(env.Payload) && !rdHasSubMilli(env.CB)
+			if exact && (!Equal(back.Payload, env.Payload) || !Equal(back.CB, env.CB)) {
 				t.Fatalf("%v: %q -> %#v -> %q -> %#v", f, data, env, packed, back)
 			}
 			again, err := AppendEnvelope(nil, f, back.Payload, back.CB)
