@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/gosente/gosente/chsk"
-	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -57,10 +56,10 @@ func rawEchoWorkers(tb testing.TB, n int) ([]func() error, func()) {
 // chskEchoWorkers connects n gosente clients of the given transport to a
 // gosente echo server and returns one round-trip function per client and a
 // function closing all.
-func chskEchoWorkers(tb testing.TB, n int, kind adapter.Transport) ([]func() error, func()) {
+func chskEchoWorkers(tb testing.TB, n int, kind client.Transport) ([]func() error, func()) {
 	tb.Helper()
 	s := newChskServer(tb, "echo", 0)
-	clients := dialChsk(tb, s.ts.URL, n, chsk.ClientOptions{Type: kind})
+	clients := dialChsk(tb, s.ts.URL, n, client.Options{Type: kind})
 	ev := wire.Event{ID: echoID, Data: payload}
 	workers := make([]func() error, n)
 	for i, c := range clients {
@@ -156,7 +155,7 @@ func BenchmarkEchoRawWS(b *testing.B) {
 // BenchmarkEchoChsk is the same over gosente: Client.Request over a
 // WebSocket, answered by a handler calling Reply with the event's data.
 func BenchmarkEchoChsk(b *testing.B) {
-	workers, closeAll := chskEchoWorkers(b, *echoClients, chsk.TransportWS)
+	workers, closeAll := chskEchoWorkers(b, *echoClients, client.TransportWS)
 	runEcho(b, workers, closeAll)
 }
 
@@ -171,6 +170,6 @@ func BenchmarkEchoChskServer(b *testing.B) {
 // BenchmarkEchoChskAjax is BenchmarkEchoChsk over Ajax: each request is a
 // POST answered with the reply, while each client keeps a long-poll open.
 func BenchmarkEchoChskAjax(b *testing.B) {
-	workers, closeAll := chskEchoWorkers(b, *ajaxClients, chsk.TransportAjax)
+	workers, closeAll := chskEchoWorkers(b, *ajaxClients, client.TransportAjax)
 	runEcho(b, workers, closeAll)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 	"github.com/gosente/gosente/internal/rawws"
 )
@@ -118,15 +119,15 @@ func closeRaw(conns []*websocket.Conn) {
 }
 
 // dialChsk connects n gosente clients of transport kind to url.
-func dialChsk(tb testing.TB, url string, n int, kind chsk.ClientOptions) []*chsk.Client {
+func dialChsk(tb testing.TB, url string, n int, kind client.Options) []*client.Client {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	clients := make([]*chsk.Client, n)
+	clients := make([]*client.Client, n)
 	for i := range clients {
 		opts := kind
 		opts.Logger = quietLogger
-		c, err := chsk.Dial(ctx, url, &opts)
+		c, err := client.Dial(ctx, url, &opts)
 		if err != nil {
 			closeChsk(clients[:i])
 			tb.Fatalf("dial %d: %v", i, err)
@@ -137,7 +138,7 @@ func dialChsk(tb testing.TB, url string, n int, kind chsk.ClientOptions) []*chsk
 }
 
 // closeChsk closes gosente clients concurrently.
-func closeChsk(clients []*chsk.Client) {
+func closeChsk(clients []*client.Client) {
 	var wg sync.WaitGroup
 	for _, c := range clients {
 		wg.Go(func() { _ = c.Close() })

@@ -3,7 +3,7 @@ package bench
 import (
 	"testing"
 
-	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/client"
 	"go.uber.org/goleak"
 )
 
@@ -18,7 +18,7 @@ func TestSmoke(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	for _, kind := range []chsk.ClientOptions{{Type: chsk.TransportWS}, {Type: chsk.TransportAjax}} {
+	for _, kind := range []client.Options{{Type: client.TransportWS}, {Type: client.TransportAjax}} {
 		t.Run("chsk echo "+kind.Type.String(), func(t *testing.T) {
 			workers, closeAll := chskEchoWorkers(t, 3, kind.Type)
 			defer closeAll()

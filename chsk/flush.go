@@ -14,12 +14,12 @@ import (
 type flusher struct {
 	srv *Server
 	mu  sync.Mutex
-	due [2][]*client // by transport: the clients whose window is open
+	due [2][]*tab // by transport: the clients whose window is open
 }
 
 // schedule closes c's window with its transport's current one, or at once
 // when the window is off. c.mu is not held.
-func (f *flusher) schedule(c *client) {
+func (f *flusher) schedule(c *tab) {
 	d := c.window()
 	if d <= 0 {
 		f.srv.goTracked(c.flush) // the sender never writes to a client itself

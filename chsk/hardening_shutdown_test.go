@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -108,16 +108,16 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 		mu  sync.Mutex
 		got []int64
 	}
-	var clients []*Client
+	var clients []*client.Client
 	var recv []*pushed
 	for i := range wsClients + ajaxClients {
-		kind := TransportWS
+		kind := client.TransportWS
 		if i >= wsClients {
-			kind = TransportAjax
+			kind = client.TransportAjax
 		}
 		p := &pushed{}
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-		c, err := Dial(ctx, h.hs.URL+"/chsk", &ClientOptions{
+		c, err := client.Dial(ctx, h.hs.URL+"/chsk", &client.Options{
 			Type:       kind,
 			Logger:     slog.New(slog.DiscardHandler),
 			Backoff:    func(int) time.Duration { return 50 * time.Millisecond },
@@ -183,12 +183,12 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 					case err == nil:
 						out.wrongReply.Add(1)
 						out.note("client %d: request %d (%s): reply %v", ci, n, mode, v)
-					case errors.Is(err, ErrTimeout):
+					case errors.Is(err, client.ErrTimeout):
 						out.timedOut.Add(1)
-					case errors.Is(err, ErrClosed):
+					case errors.Is(err, client.ErrClosed):
 						out.closed.Add(1)
 						time.Sleep(5 * time.Millisecond) // not open: no busy loop
-					case errors.Is(err, ErrSendFailed):
+					case errors.Is(err, client.ErrSendFailed):
 						out.sendFailed.Add(1)
 						time.Sleep(5 * time.Millisecond)
 					default:
@@ -245,7 +245,7 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 
 	total := out.replied.Load() + out.timedOut.Load() + out.closed.Load() + out.sendFailed.Load() +
 		out.wrongReply.Load() + out.otherErr.Load()
-	t.Logf("requests: %d issued (%d before Shutdown, which took %v): %d replied, %d ErrTimeout, %d ErrClosed, %d ErrSendFailed; "+
+	t.Logf("requests: %d issued (%d before Shutdown, which took %v): %d replied, %d client.ErrTimeout, %d client.ErrClosed, %d client.ErrSendFailed; "+
 		"pushes: %d accepted, %d refused with ErrShutdown",
 		out.issued.Load(), before, shutTook.Round(time.Millisecond), out.replied.Load(), out.timedOut.Load(), out.closed.Load(),
 		out.sendFailed.Load(), accepted.Load(), refused.Load())
@@ -274,7 +274,7 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 				last = got[len(got)-1]
 			}
 			lostN += n
-			lost = append(lost, fmt.Sprintf("client %d (%v): %d of %d (last received %d)", i, clients[i].cfg.Type, n, perClient[i].Load(), last))
+			lost = append(lost, fmt.Sprintf("client %d (%v): %d of %d (last received %d)", i, clients[i].State().Type, n, perClient[i].Load(), last))
 		}
 	}
 	undelivered := int64(h.srv.Stats().UndeliveredAtShutdown)
@@ -295,21 +295,21 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 // reading, reaches it before Shutdown drops the socket: Send returned nil,
 // so the event must not vanish silently.
 func TestHardeningShutdownFlushesPushes(t *testing.T) {
-	for _, kind := range []adapter.Transport{TransportWS, TransportAjax} {
+	for _, kind := range []client.Transport{client.TransportWS, client.TransportAjax} {
 		t.Run(kind.String(), func(t *testing.T) {
 			hardBaseline(t, 8<<20)
 			h := newHardSlowServer(t)
 			got := make(chan wire.Event, 16)
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
-			c, err := Dial(ctx, h.hs.URL+"/chsk", &ClientOptions{
+			c, err := client.Dial(ctx, h.hs.URL+"/chsk", &client.Options{
 				Type:    kind,
 				Logger:  slog.New(slog.DiscardHandler),
 				OnEvent: func(ev wire.Event) { got <- ev },
 			})
 			require.NoError(t, err)
 			defer c.Close()
-			if kind == TransportAjax {
+			if kind == client.TransportAjax {
 				time.Sleep(100 * time.Millisecond) // the client's long-poll is parked
 			}
 			require.NoError(t, h.srv.Send(c.ClientID(), wire.Event{ID: "t/push", Data: int64(1)}))
@@ -334,8 +334,8 @@ func TestHardeningShutdownPushRace(t *testing.T) {
 		h := newHardSlowServer(t)
 		var got atomic.Int64
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-		c, err := Dial(ctx, h.hs.URL+"/chsk", &ClientOptions{
-			Type:   TransportWS,
+		c, err := client.Dial(ctx, h.hs.URL+"/chsk", &client.Options{
+			Type:   client.TransportWS,
 			Logger: slog.New(slog.DiscardHandler),
 			OnEvent: func(ev wire.Event) {
 				if ev.ID == "t/push" {

@@ -15,13 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
 // hardFastClient is a well-behaved Go client of the slow-consumer test: it
 // checks that it receives every push, in order.
 type hardFastClient struct {
-	c       *Client
+	c       *client.Client
 	got     atomic.Int64 // pushes received, in order
 	bad     atomic.Value // string: the first push out of order
 	replies atomic.Int64
@@ -30,17 +31,17 @@ type hardFastClient struct {
 	states []string // connection state changes after the first open
 }
 
-func hardDialFast(t *testing.T, base string, cookie, token string, kind adapter.Transport) *hardFastClient {
+func hardDialFast(t *testing.T, base string, cookie, token string, kind client.Transport) *hardFastClient {
 	t.Helper()
 	f := &hardFastClient{}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, base+"/chsk", &ClientOptions{
+	c, err := client.Dial(ctx, base+"/chsk", &client.Options{
 		Type:      kind,
 		CSRFToken: token,
 		Header:    http.Header{"Cookie": {cookie}},
 		Logger:    slog.New(slog.DiscardHandler),
-		OnState: func(old, new State) {
+		OnState: func(old, new client.State) {
 			if old.EverOpened && old.Open != new.Open {
 				f.mu.Lock()
 				f.states = append(f.states, fmt.Sprintf("open=%v at push %d: %v", new.Open, f.got.Load(), new.LastError))
@@ -136,10 +137,10 @@ func TestHardeningSlowConsumers(t *testing.T) {
 	t.Logf("%d slow clients connected in %v", slowClients, time.Since(dialStart).Round(time.Millisecond))
 
 	fast := []*hardFastClient{
-		hardDialFast(t, hs.URL, cookie, token, TransportWS),
-		hardDialFast(t, hs.URL, cookie, token, TransportWS),
-		hardDialFast(t, hs.URL, cookie, token, TransportWS),
-		hardDialFast(t, hs.URL, cookie, token, TransportAjax),
+		hardDialFast(t, hs.URL, cookie, token, client.TransportWS),
+		hardDialFast(t, hs.URL, cookie, token, client.TransportWS),
+		hardDialFast(t, hs.URL, cookie, token, client.TransportWS),
+		hardDialFast(t, hs.URL, cookie, token, client.TransportAjax),
 	}
 	require.Eventually(t, func() bool { return len(a.srv.Connected().Any) == slowClients+len(fast) },
 		10*time.Second, 10*time.Millisecond)
@@ -211,7 +212,7 @@ func TestHardeningSlowConsumers(t *testing.T) {
 			for f.got.Load() < i-window+1 {
 				require.Nil(t, f.bad.Load())
 				require.True(t, time.Now().Before(deadline), "fast client %d (%v) is stuck at %d of %d; state %+v; SlowDisconnects %d",
-					k, f.c.cfg.Type, f.got.Load(), i, f.c.State(), a.srv.Stats().SlowDisconnects)
+					k, f.c.State().Type, f.got.Load(), i, f.c.State(), a.srv.Stats().SlowDisconnects)
 				time.Sleep(time.Millisecond)
 			}
 		}

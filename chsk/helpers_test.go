@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/gosente/gosente/chsk/internal/refapp"
 )
 
 // testWS is a WebSocket client that sees frames exactly as the server sent them.
@@ -157,18 +159,7 @@ func (a *refApp) do(t *testing.T, method, target string, h http.Header, body str
 // waitEvent returns the next event with the given id, failing after d.
 func (a *refApp) waitEvent(t *testing.T, id string, d time.Duration) *Message {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case m := <-a.events:
-			if string(m.Event.ID) == id {
-				return m
-			}
-		case <-deadline:
-			t.Fatalf("no %s event within %v", id, d)
-			return nil
-		}
-	}
+	return refapp.Wait(t, a.events, func(m *Message) bool { return string(m.Event.ID) == id }, d, id+" event")
 }
 
 // ajaxPost posts ppstr as a Sente Ajax client does.

@@ -1,9 +1,6 @@
 package chsk
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/internal/refapp"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -24,10 +22,10 @@ type refApp struct {
 	srv *Server
 	hs  *httptest.Server
 
+	sessions refapp.Sessions
 	mu       sync.Mutex
-	sessions map[string]string // session id -> CSRF token
-	log      []string          // event log, one EDN map per event
-	events   chan *Message     // every event, for tests that wait on one
+	log      []string      // event log, one EDN map per event
+	events   chan *Message // every event, for tests that wait on one
 }
 
 // refOptions are the reference app's Sente options; tests adjust them.
@@ -41,7 +39,7 @@ func refOptions() Options {
 
 func newRefApp(t testing.TB, opts Options) *refApp {
 	t.Helper()
-	a := &refApp{t: t, sessions: make(map[string]string), events: make(chan *Message, 1024)}
+	a := &refApp{t: t, sessions: refapp.Sessions{WithToken: WithCSRFToken}, events: make(chan *Message, 1024)}
 	opts.Handler = HandlerFunc(a.handle)
 	opts.CSRFToken = func(r *http.Request) string { return CSRFTokenFromContext(r.Context()) }
 	srv, err := New(&opts)
@@ -49,65 +47,8 @@ func newRefApp(t testing.TB, opts Options) *refApp {
 		t.Fatal(err)
 	}
 	a.srv = srv
-	a.hs = httptest.NewServer(a.session(http.HandlerFunc(a.route)))
-	t.Cleanup(func() {
-		a.hs.CloseClientConnections()
-		a.hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	a.hs = refapp.Serve(t, &a.sessions, srv, CSRFTokenFromContext, srv.Shutdown)
 	return a
-}
-
-// session is ring's wrap-session + wrap-anti-forgery: every request without a
-// known session gets one (and a Set-Cookie), and POSTs must carry the token
-// in a header (or the __anti-forgery-token field), else 403 HTML.
-func (a *refApp) session(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.mu.Lock()
-		var token string
-		if ck, err := r.Cookie("ring-session"); err == nil {
-			token = a.sessions[ck.Value]
-		}
-		if token == "" {
-			id := rand.Text()
-			token = base64.StdEncoding.EncodeToString([]byte(rand.Text() + rand.Text() + rand.Text()))[:80]
-			a.sessions[id] = token
-			w.Header().Add("Set-Cookie", "ring-session="+id+";Path=/;HttpOnly")
-		}
-		a.mu.Unlock()
-		if r.Method == http.MethodPost {
-			got := r.Header.Get("X-CSRF-Token")
-			if got == "" {
-				got = r.Header.Get("X-XSRF-Token")
-			}
-			if got != token {
-				w.Header().Set("Content-Type", "text/html")
-				w.WriteHeader(http.StatusForbidden)
-				_, _ = w.Write([]byte("<h1>Invalid anti-forgery token</h1>"))
-				return
-			}
-		}
-		next.ServeHTTP(w, r.WithContext(WithCSRFToken(r.Context(), token)))
-	})
-}
-
-func (a *refApp) route(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/" && r.Method == http.MethodGet:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(`<!DOCTYPE html><html><head><title>Sente rig</title></head><body><h1>Sente reference rig</h1><div id="sente-csrf-token" data-csrf-token="` +
-			CSRFTokenFromContext(r.Context()) + `"></div></body></html>`))
-	case r.URL.Path == "/chsk" && (r.Method == http.MethodGet || r.Method == http.MethodPost):
-		a.srv.ServeHTTP(w, r)
-	default:
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte("Not found"))
-	}
 }
 
 func (a *refApp) handle(m *Message) {
@@ -155,11 +96,4 @@ func (a *refApp) eventLog() []string {
 }
 
 // newSession creates a session and returns its cookie and CSRF token.
-func (a *refApp) newSession() (cookie, token string) {
-	id := rand.Text()
-	token = base64.StdEncoding.EncodeToString([]byte(rand.Text() + rand.Text() + rand.Text()))[:80]
-	a.mu.Lock()
-	a.sessions[id] = token
-	a.mu.Unlock()
-	return "ring-session=" + id, token
-}
+func (a *refApp) newSession() (cookie, token string) { return a.sessions.New() }

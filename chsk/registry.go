@@ -91,24 +91,24 @@ func (g *registry) runNotes(key string) {
 
 type uidEntry struct {
 	uid  any
-	ws   map[string]*client
-	ajax map[string]*client
+	ws   map[string]*tab
+	ajax map[string]*tab
 }
 
 // add registers c; the maps are made on first use, so that a user with
 // sockets only has no Ajax map (an idle socket's memory is mostly this).
-func (e *uidEntry) add(kind adapter.Transport, cid string, c *client) {
+func (e *uidEntry) add(kind adapter.Transport, cid string, c *tab) {
 	m := &e.ws
 	if kind == adapter.Ajax {
 		m = &e.ajax
 	}
 	if *m == nil {
-		*m = make(map[string]*client, 1)
+		*m = make(map[string]*tab, 1)
 	}
 	(*m)[cid] = c
 }
 
-func (e *uidEntry) clients(kind adapter.Transport) map[string]*client {
+func (e *uidEntry) clients(kind adapter.Transport) map[string]*tab {
 	if kind == adapter.WebSocket {
 		return e.ws
 	}
@@ -116,7 +116,7 @@ func (e *uidEntry) clients(kind adapter.Transport) map[string]*client {
 }
 
 // lookup returns the client for (kind, uid, cid), or nil.
-func (g *registry) lookup(kind adapter.Transport, uidKey, cid string) *client {
+func (g *registry) lookup(kind adapter.Transport, uidKey, cid string) *tab {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if e := g.uids[uidKey]; e != nil {
@@ -132,7 +132,7 @@ func (g *registry) lookup(kind adapter.Transport, uidKey, cid string) *client {
 // attaching says a connection is on its way (a WebSocket upgrade): a new
 // client then starts no close grace period, which a slow upgrade could
 // outlast; the caller must attach or call abandon.
-func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r *http.Request, attaching bool) (*client, *Rejection) {
+func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r *http.Request, attaching bool) (*tab, *Rejection) {
 	g.mu.Lock()
 	e := g.uids[uidKey]
 	opened := e == nil
@@ -150,7 +150,7 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 		return nil, &Rejection{Kind: RejectLimit, Status: http.StatusTooManyRequests,
 			Body: "Too many connections", Reason: "the user has MaxClientsPerUID clients connected already"}
 	}
-	c = &client{srv: g.srv, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: r}
+	c = &tab{srv: g.srv, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: r}
 	if !attaching {
 		c.mu.Lock()
 		c.startGraceLocked() // until a connection attaches
@@ -178,7 +178,7 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 // if c's grace period ran out before conn came (a slow upgrade, a loaded
 // server), a new client takes its place, as if it had just connected. A nil
 // client with a Rejection means MaxClientsPerUID was reached meanwhile.
-func (g *registry) attach(c *client, conn adapter.Conn, sock *socket, r *http.Request, first []byte) (*client, *Rejection) {
+func (g *registry) attach(c *tab, conn adapter.Conn, sock *socket, r *http.Request, first []byte) (*tab, *Rejection) {
 	for !c.attach(conn, sock, r, first) {
 		var rej *Rejection
 		if c, rej = g.ensure(c.kind, c.uid, c.uidKey, c.cid, r, true); rej != nil {
@@ -193,7 +193,7 @@ func (g *registry) attach(c *client, conn adapter.Conn, sock *socket, r *http.Re
 
 // expire removes c when its grace period (generation gen) ran out without a
 // new connection, and emits :chsk/uidport-close when it was the uid's last.
-func (g *registry) expire(c *client, gen uint64) {
+func (g *registry) expire(c *tab, gen uint64) {
 	g.mu.Lock()
 	c.mu.Lock()
 	if c.gen != gen || c.conn != nil || c.removed {
@@ -236,12 +236,12 @@ func (g *registry) expire(c *client, gen uint64) {
 }
 
 // targets returns the clients a publication goes to.
-func (g *registry) targets(p Publication) []*client {
+func (g *registry) targets(p Publication) []*tab {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var out []*client
+	var out []*tab
 	add := func(e *uidEntry) {
-		for _, m := range [2]map[string]*client{e.ws, e.ajax} {
+		for _, m := range [2]map[string]*tab{e.ws, e.ajax} {
 			if p.ClientID != "" {
 				if c := m[p.ClientID]; c != nil {
 					out = append(out, c)
@@ -281,6 +281,6 @@ func (g *registry) snapshot() ConnectedUIDs {
 }
 
 // all returns every client, for Shutdown.
-func (g *registry) all() []*client {
+func (g *registry) all() []*tab {
 	return g.targets(Publication{All: true})
 }

@@ -88,7 +88,7 @@ func (s *Server) parkAfter() time.Duration {
 // come, and parks in the server's poller when they stop.
 type sockReader struct {
 	srv    *Server
-	c      *client
+	c      *tab
 	ws     *adapter.WS
 	sock   *socket
 	r      *http.Request
@@ -136,7 +136,7 @@ func (sr *sockReader) end() {
 
 // handleFrame delivers one client frame: Sente's own pings and pongs are
 // handled here, everything else goes to the Handler.
-func (s *Server) handleFrame(c *client, sock *socket, r *http.Request, data []byte, binary bool) {
+func (s *Server) handleFrame(c *tab, sock *socket, r *http.Request, data []byte, binary bool) {
 	if binary && !s.cfg.Packer.Binary() {
 		// A text packer cannot read binary frames; real servers drop them.
 		if s.cfg.BadPackage == wire.BadPackageDrop || !utf8.Valid(data) {
@@ -204,7 +204,7 @@ func (s *Server) unpackEvent(cid string, data []byte) (wire.Event, any, bool) {
 // socket is the keep-alive state of one WebSocket.
 type socket struct {
 	srv *Server
-	c   *client
+	c   *tab
 	ws  *adapter.WS
 
 	lastActive atomic.Int64 // unix nanoseconds of the last client frame or push

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -110,12 +110,12 @@ func runEcho(ctx context.Context, ep endpoints, cfg echoConfig, baseline bool) (
 // echoChskWorkers connects cfg.Clients chsk.Clients and returns one round
 // trip of [:chskbench/echo "<payload>"] for each.
 func echoChskWorkers(ctx context.Context, ep endpoints, cfg echoConfig) ([]func(context.Context) error, func(), error) {
-	kind := chsk.TransportWS
+	kind := client.TransportWS
 	if cfg.Transport == "ajax" {
-		kind = chsk.TransportAjax
+		kind = client.TransportAjax
 	}
 	hc := newHTTPClient(newSrcDialer(cfg.Src), 2*cfg.Clients+16)
-	clients := make([]*chsk.Client, cfg.Clients)
+	clients := make([]*client.Client, cfg.Clients)
 	closeAll := func() {
 		var wg sync.WaitGroup
 		for _, c := range clients {
@@ -127,7 +127,7 @@ func echoChskWorkers(ctx context.Context, ep endpoints, cfg echoConfig) ([]func(
 		closeHTTPClient(hc)
 	}
 	bctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	token, err := chsk.Bootstrap(bctx, ep.page, hc)
+	token, err := client.Bootstrap(bctx, ep.page, hc)
 	cancel()
 	if err != nil {
 		return nil, closeAll, err
@@ -137,7 +137,7 @@ func echoChskWorkers(ctx context.Context, ep endpoints, cfg echoConfig) ([]func(
 	err = dialParallel(ctx, cfg.Clients, 16, &dialed, func(ctx context.Context, i int) error {
 		dctx, cancel := context.WithTimeout(ctx, connectTimeout)
 		defer cancel()
-		c, err := chsk.Dial(dctx, ep.chsk, &chsk.ClientOptions{
+		c, err := client.Dial(dctx, ep.chsk, &client.Options{
 			Type: kind, CSRFToken: token, HTTPClient: hc, Logger: quietLogger, EventBuffer: 16,
 		})
 		clients[i] = c

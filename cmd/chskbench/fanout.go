@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -180,13 +180,13 @@ func (a *fanoutPass) result(target string, cfg fanoutConfig) fanoutResult {
 	return res
 }
 
-// fanoutChsk connects light Sente clients, and a chsk.Client that sends
+// fanoutChsk connects light Sente clients, and a client.Client that sends
 // [:chskbench/fanout …] each round.
 func fanoutChsk(ctx context.Context, ep endpoints, cfg fanoutConfig) (fanoutPass, error) {
 	hc := newHTTPClient(newSrcDialer(cfg.Src), 16)
 	defer closeHTTPClient(hc)
 	bctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	token, err := chsk.Bootstrap(bctx, ep.page, hc)
+	token, err := client.Bootstrap(bctx, ep.page, hc)
 	cancel()
 	if err != nil {
 		return fanoutPass{}, err
@@ -198,7 +198,7 @@ func fanoutChsk(ctx context.Context, ep endpoints, cfg fanoutConfig) (fanoutPass
 		return fanoutPass{}, err
 	}
 	dctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	sender, err := chsk.Dial(dctx, ep.chsk, &chsk.ClientOptions{Type: chsk.TransportWS, CSRFToken: token, HTTPClient: hc, Logger: quietLogger})
+	sender, err := client.Dial(dctx, ep.chsk, &client.Options{Type: client.TransportWS, CSRFToken: token, HTTPClient: hc, Logger: quietLogger})
 	cancel()
 	if err != nil {
 		return fanoutPass{}, fmt.Errorf("sender: %w", err)

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/client"
 )
 
 // idleConfig is the load of the idle subcommand.
@@ -155,7 +155,7 @@ func idleSeries(ctx context.Context, cfg idleConfig, series string, server idleS
 		})
 	case "chsk":
 		bctx, cancel := context.WithTimeout(ctx, connectTimeout)
-		token, err := chsk.Bootstrap(bctx, ep.page, hc)
+		token, err := client.Bootstrap(bctx, ep.page, hc)
 		cancel()
 		if err != nil {
 			return idleResult{Target: "chsk-ws"}, err
@@ -238,7 +238,7 @@ func idlePolls(ctx context.Context, ep endpoints, cfg idleConfig, n int, mem fun
 	hc := newHTTPClient(newSrcDialer(cfg.Src), 2*n+16)
 	defer closeHTTPClient(hc)
 	bctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	token, err := chsk.Bootstrap(bctx, ep.page, hc)
+	token, err := client.Bootstrap(bctx, ep.page, hc)
 	cancel()
 	if err != nil {
 		return res, err
@@ -246,7 +246,7 @@ func idlePolls(ctx context.Context, ep endpoints, cfg idleConfig, n int, mem fun
 	base, hasMem := mem()
 	res.Base = base
 	clientBase := clientMem()
-	clients := make([]*chsk.Client, n)
+	clients := make([]*client.Client, n)
 	defer func() {
 		var wg sync.WaitGroup
 		for _, c := range clients {
@@ -261,8 +261,8 @@ func idlePolls(ctx context.Context, ep endpoints, cfg idleConfig, n int, mem fun
 	err = dialParallel(ctx, n, 64, &dialed, func(ctx context.Context, i int) error {
 		dctx, cancel := context.WithTimeout(ctx, connectTimeout)
 		defer cancel()
-		c, err := chsk.Dial(dctx, ep.chsk, &chsk.ClientOptions{
-			Type: chsk.TransportAjax, CSRFToken: token, HTTPClient: hc, Logger: quietLogger, EventBuffer: 1,
+		c, err := client.Dial(dctx, ep.chsk, &client.Options{
+			Type: client.TransportAjax, CSRFToken: token, HTTPClient: hc, Logger: quietLogger, EventBuffer: 1,
 		})
 		clients[i] = c
 		return err

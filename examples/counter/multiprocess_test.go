@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 	"github.com/stretchr/testify/require"
 )
@@ -65,7 +65,7 @@ func startNodeProcess(t *testing.T, bin string, args ...string) (string, *exec.C
 
 // tab is a Go Sente client on one node in the session of a visitor.
 type tab struct {
-	c      *chsk.Client
+	c      *client.Client
 	counts chan int64 // [:counter/count n] pushes
 	ticks  chan struct{}
 }
@@ -75,7 +75,7 @@ func dialTab(t *testing.T, base string, v *visitor, token string) *tab {
 	tb := &tab{counts: make(chan int64, 64), ticks: make(chan struct{}, 1)}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	c, err := chsk.Dial(ctx, base+"/chsk", &chsk.ClientOptions{
+	c, err := client.Dial(ctx, base+"/chsk", &client.Options{
 		CSRFToken: token,
 		Header: http.Header{
 			"Cookie": {v.cookie.Name + "=" + v.cookie.Value},

@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -23,7 +22,7 @@ type ajaxConn struct{ c *Client }
 func (c *Client) runAjax() (res connResult) {
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	defer cancel(nil)
-	if !c.beginConn(cancel, adapter.Ajax) {
+	if !c.beginConn(cancel, TransportAjax) {
 		return connResult{err: ErrClosed}
 	}
 	a := &ajaxConn{c: c}
@@ -42,7 +41,7 @@ func (c *Client) runAjax() (res connResult) {
 	if !ok {
 		return connResult{err: errNoHandshake}
 	}
-	c.attach(a, hs, adapter.Ajax)
+	c.attach(a, hs, TransportAjax)
 	res.opened = true
 	for {
 		pctx, pcancel := context.WithTimeout(ctx, pollTimeout)
@@ -72,7 +71,7 @@ func (c *Client) runAjax() (res connResult) {
 		evs, err := wire.ParseBatch(env.Payload)
 		if err != nil {
 			res.stable = false // back off: polling again at once would spin
-			res.err = fmt.Errorf("chsk: bad long-poll answer: %w", err)
+			res.err = fmt.Errorf("client: bad long-poll answer: %w", err)
 			return res
 		}
 		res.stable = true
@@ -112,7 +111,7 @@ func (a *ajaxConn) post(ctx context.Context, ev wire.Event, cb any) (wire.Envelo
 	c := a.c
 	frame, err := c.cfg.Packer.Pack(nil, ev, cb)
 	if err != nil {
-		return wire.Envelope{}, fmt.Errorf("chsk: send %s: %w", ev.ID, err)
+		return wire.Envelope{}, fmt.Errorf("client: send %s: %w", ev.ID, err)
 	}
 	var (
 		target = c.endpoint(nil)
@@ -181,7 +180,7 @@ func (a *ajaxConn) do(req *http.Request) (wire.Envelope, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return wire.Envelope{}, statusError(adapter.Ajax, resp)
+		return wire.Envelope{}, statusError(TransportAjax, resp)
 	}
 	limit := a.c.cfg.MaxMessageBytes
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
@@ -189,11 +188,11 @@ func (a *ajaxConn) do(req *http.Request) (wire.Envelope, error) {
 		return wire.Envelope{}, err
 	}
 	if int64(len(body)) > limit {
-		return wire.Envelope{}, fmt.Errorf("chsk: Ajax answer exceeds %d bytes", limit)
+		return wire.Envelope{}, fmt.Errorf("client: Ajax answer exceeds %d bytes", limit)
 	}
 	env, err := a.c.cfg.Packer.Unpack(body)
 	if err != nil {
-		return wire.Envelope{}, fmt.Errorf("chsk: unreadable Ajax answer: %w", err)
+		return wire.Envelope{}, fmt.Errorf("client: unreadable Ajax answer: %w", err)
 	}
 	return env, nil
 }
@@ -204,7 +203,7 @@ func (a *ajaxConn) send(ctx context.Context, ev wire.Event) error {
 		return err
 	}
 	if k, ok := env.Payload.(wire.Keyword); !ok || k != wire.KwDummyCB200 {
-		a.c.log.Debug("chsk: unexpected answer to an Ajax event without callback", slog.Any("payload", env.Payload))
+		a.c.log.Debug("client: unexpected answer to an Ajax event without callback", slog.Any("payload", env.Payload))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/gosente/gosente/chsk"
 	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
 )
@@ -29,7 +30,7 @@ func newClientRecorder() *clientRecorder {
 	return &clientRecorder{events: make(chan wire.Event, 4096), states: make(chan [2]State, 256)}
 }
 
-func (r *clientRecorder) options(o *ClientOptions) {
+func (r *clientRecorder) options(o *Options) {
 	o.OnEvent = func(ev wire.Event) { r.events <- ev }
 	o.OnState = func(old, new State) {
 		select {
@@ -69,8 +70,8 @@ func (r *clientRecorder) waitState(t *testing.T, d time.Duration, what string, o
 }
 
 // testClientOptions are fast, quiet client options for tests.
-func testClientOptions(typ adapter.Transport) *ClientOptions {
-	return &ClientOptions{
+func testClientOptions(typ Transport) *Options {
+	return &Options{
 		Type:    typ,
 		Backoff: func(int) time.Duration { return 20 * time.Millisecond },
 		Logger:  slog.New(slog.DiscardHandler),
@@ -78,7 +79,7 @@ func testClientOptions(typ adapter.Transport) *ClientOptions {
 }
 
 // dialTest dials url and closes the client when the test ends.
-func dialTest(t *testing.T, url string, o *ClientOptions) *Client {
+func dialTest(t *testing.T, url string, o *Options) *Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -89,7 +90,7 @@ func dialTest(t *testing.T, url string, o *ClientOptions) *Client {
 }
 
 // dialRef dials the reference app with a fresh session.
-func dialRef(t *testing.T, a *refApp, baseURL string, typ adapter.Transport, rec *clientRecorder) *Client {
+func dialRef(t *testing.T, a *refApp, baseURL string, typ Transport, rec *clientRecorder) *Client {
 	t.Helper()
 	cookie, token := a.newSession()
 	o := testClientOptions(typ)
@@ -103,12 +104,12 @@ func dialRef(t *testing.T, a *refApp, baseURL string, typ adapter.Transport, rec
 
 var clientTransports = []struct {
 	name string
-	typ  adapter.Transport
-	want adapter.Transport
+	typ  Transport
+	want Transport
 }{
-	{"ws", TransportWS, adapter.WebSocket},
-	{"ajax", TransportAjax, adapter.Ajax},
-	{"auto", TransportAuto, adapter.WebSocket},
+	{"ws", TransportWS, TransportWS},
+	{"ajax", TransportAjax, TransportAjax},
+	{"auto", TransportAuto, TransportWS},
 }
 
 func TestClientHandshake(t *testing.T) {
@@ -329,7 +330,7 @@ func TestClientAutoFallback(t *testing.T) {
 	t.Run("remembered", func(t *testing.T) {
 		refused.Store(0)
 		c := dialRef(t, a, hs.URL, TransportAuto, nil)
-		require.Equal(t, adapter.Ajax, c.State().Type)
+		require.Equal(t, TransportAjax, c.State().Type)
 		require.Equal(t, int32(1), refused.Load())
 		reply, err := c.Request(t.Context(), wire.Event{ID: "test/echo", Data: "via ajax"})
 		require.NoError(t, err)
@@ -340,7 +341,7 @@ func TestClientAutoFallback(t *testing.T) {
 			_, err := c.Request(t.Context(), wire.Event{ID: "test/echo"})
 			return err == nil
 		})
-		require.Equal(t, adapter.Ajax, c.State().Type)
+		require.Equal(t, TransportAjax, c.State().Type)
 		require.Equal(t, int32(1), refused.Load(), "the fallback is remembered")
 	})
 	t.Run("expired", func(t *testing.T) {
@@ -350,12 +351,12 @@ func TestClientAutoFallback(t *testing.T) {
 		o.CSRFToken, o.Header = token, http.Header{"Cookie": {cookie}}
 		o.FallbackTTL = time.Nanosecond
 		c := dialTest(t, hs.URL+"/chsk", o)
-		require.Equal(t, adapter.Ajax, c.State().Type)
+		require.Equal(t, TransportAjax, c.State().Type)
 		c.Reconnect()
 		waitFor(t, 2*time.Second, "a second upgrade attempt", func() bool { return refused.Load() == 2 })
 		waitFor(t, 2*time.Second, "reopen on ajax", func() bool {
 			st := c.State()
-			return st.Open && st.Type == adapter.Ajax
+			return st.Open && st.Type == TransportAjax
 		})
 	})
 	t.Run("ws only", func(t *testing.T) {
@@ -366,7 +367,7 @@ func TestClientAutoFallback(t *testing.T) {
 		var se *StatusError
 		require.ErrorAs(t, err, &se)
 		require.Equal(t, http.StatusBadRequest, se.Status)
-		require.Equal(t, adapter.WebSocket, se.Transport)
+		require.Equal(t, TransportWS, se.Transport)
 	})
 }
 
@@ -402,7 +403,7 @@ func TestClientDialErrors(t *testing.T) {
 			_, err := Dial(t.Context(), u, nil)
 			require.Error(t, err, u)
 		}
-		_, err := Dial(t.Context(), "http://127.0.0.1:1/chsk", &ClientOptions{Type: 9})
+		_, err := Dial(t.Context(), "http://127.0.0.1:1/chsk", &Options{Type: 9})
 		require.Error(t, err)
 	})
 }
@@ -473,7 +474,7 @@ func TestClientReconnectAfterDrop(t *testing.T) {
 type restartable struct {
 	t      *testing.T
 	addr   string
-	srv    *Server
+	srv    *chsk.Server
 	hs     *http.Server
 	served chan struct{}
 }
@@ -491,11 +492,11 @@ func (r *restartable) start() {
 	}
 	require.NoError(t, err)
 	r.addr = ln.Addr().String()
-	var srv atomic.Pointer[Server]
-	r.srv, err = New(&Options{
+	var srv atomic.Pointer[chsk.Server]
+	r.srv, err = chsk.New(&chsk.Options{
 		UserID:    func(_ *http.Request, cid string) any { return cid },
 		CSRFToken: func(*http.Request) string { return "restart-token" },
-		Handler: HandlerFunc(func(m *Message) {
+		Handler: chsk.HandlerFunc(func(m *chsk.Message) {
 			switch m.ID() {
 			case "test/echo":
 				_ = m.Reply(m.Data())

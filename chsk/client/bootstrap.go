@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"context"
@@ -8,13 +8,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
-
-	"github.com/gosente/gosente/chsk/adapter"
 )
 
 // ErrNoCSRFToken is returned by Bootstrap for a page without the
 // sente-csrf-token element.
-var ErrNoCSRFToken = errors.New(`chsk: page has no <div id="sente-csrf-token" data-csrf-token="…">`)
+var ErrNoCSRFToken = errors.New(`client: page has no <div id="sente-csrf-token" data-csrf-token="…">`)
 
 // maxPageBytes bounds the page Bootstrap reads.
 const maxPageBytes = 4 << 20
@@ -26,30 +24,30 @@ const maxPageBytes = 4 << 20
 //
 //	<div id="sente-csrf-token" data-csrf-token="…"></div>
 //
-// Pass the token as ClientOptions.CSRFToken and hc as
-// ClientOptions.HTTPClient. hc must have a Jar. A page answered with a
+// Pass the token as Options.CSRFToken and hc as
+// Options.HTTPClient. hc must have a Jar. A page answered with a
 // non-2xx status gives a *StatusError; a page without the element
 // ErrNoCSRFToken.
 func Bootstrap(ctx context.Context, pageURL string, hc *http.Client) (string, error) {
 	if hc == nil || hc.Jar == nil {
-		return "", errors.New("chsk: bootstrap needs an http.Client with a cookie jar")
+		return "", errors.New("client: bootstrap needs an http.Client with a cookie jar")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pageURL, nil)
 	if err != nil {
-		return "", fmt.Errorf("chsk: bootstrap: %w", err)
+		return "", fmt.Errorf("client: bootstrap: %w", err)
 	}
 	req.Header.Set("Accept", "text/html")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("chsk: bootstrap: %w", err)
+		return "", fmt.Errorf("client: bootstrap: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", fmt.Errorf("chsk: bootstrap: %w", statusError(adapter.Transport(0), resp))
+		return "", fmt.Errorf("client: bootstrap: %w", statusError(TransportAuto, resp))
 	}
 	page, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes))
 	if err != nil {
-		return "", fmt.Errorf("chsk: bootstrap: %w", err)
+		return "", fmt.Errorf("client: bootstrap: %w", err)
 	}
 	return csrfTokenFromHTML(string(page))
 }

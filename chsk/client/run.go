@@ -1,12 +1,10 @@
-package chsk
+package client
 
 import (
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/gosente/gosente/chsk/adapter"
 )
 
 // connResult is how one connection or connection attempt ended.
@@ -24,7 +22,7 @@ func (c *Client) run() {
 	auto := c.cfg.Type == TransportAuto
 	kind := c.cfg.Type
 	if auto {
-		kind = adapter.WebSocket
+		kind = TransportWS
 	}
 	var (
 		attempt   int
@@ -39,7 +37,7 @@ func (c *Client) run() {
 		}
 		ran := kind
 		var r connResult
-		if ran == adapter.WebSocket {
+		if ran == TransportWS {
 			r = c.runWS()
 		} else {
 			r = c.runAjax()
@@ -48,13 +46,13 @@ func (c *Client) run() {
 			return
 		}
 		r.err = c.redact(r.err)
-		if r.opened && ran == adapter.WebSocket {
+		if r.opened && ran == TransportWS {
 			wsOpened = true
 		}
 		if fellBack && !ajaxUntil.IsZero() && time.Now().After(ajaxUntil) {
 			// The fallback expired: the next attempt tries a WebSocket again.
-			fellBack, kind = false, adapter.WebSocket
-			c.log.Debug("chsk: trying WebSocket again after the Ajax fallback")
+			fellBack, kind = false, TransportWS
+			c.log.Debug("client: trying WebSocket again after the Ajax fallback")
 		}
 		if errors.Is(r.err, errReconnect) {
 			attempt = 0
@@ -68,9 +66,9 @@ func (c *Client) run() {
 		// A 403 is the server refusing the session or its token: it says
 		// nothing about the transport, so it never causes the fallback.
 		forbidden := refused && se.Status == http.StatusForbidden
-		if auto && ran == adapter.WebSocket && !r.opened && !forbidden && (!wsOpened || refused && se.Status < 500) {
-			c.log.Info("chsk: WebSocket failed, falling back to Ajax long-polling", slog.Any("err", r.err))
-			kind, fellBack = adapter.Ajax, true
+		if auto && ran == TransportWS && !r.opened && !forbidden && (!wsOpened || refused && se.Status < 500) {
+			c.log.Info("client: WebSocket failed, falling back to Ajax long-polling", slog.Any("err", r.err))
+			kind, fellBack = TransportAjax, true
 			ajaxUntil = time.Time{}
 			if c.cfg.FallbackTTL > 0 {
 				ajaxUntil = time.Now().Add(c.cfg.FallbackTTL)
@@ -98,7 +96,7 @@ func (c *Client) run() {
 			s.NextReconnect = next
 		})
 		c.mu.Unlock()
-		c.log.Debug("chsk: connection lost, reconnecting", slog.String("transport", ran.String()),
+		c.log.Debug("client: connection lost, reconnecting", slog.String("transport", ran.String()),
 			slog.Int("attempt", attempt), slog.Duration("delay", delay), slog.Any("err", r.err))
 		if !c.sleep(delay) {
 			attempt = 0 // Reconnect: a fresh start

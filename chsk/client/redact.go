@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import "strings"
 

@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"context"
@@ -9,16 +9,18 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosente/gosente/chsk"
 )
 
 // A Go client sends the server's own origin unless told otherwise, so a
-// server restricted to SameOrigin accepts it on both transports; an explicit
+// server restricted to chsk.SameOrigin accepts it on both transports; an explicit
 // Origin header wins (and is refused here).
 func TestClientSendsOwnOrigin(t *testing.T) {
 	for _, tc := range clientTransports[:2] {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := refOptions()
-			opts.AllowedOrigins = []string{SameOrigin}
+			opts.AllowedOrigins = []string{chsk.SameOrigin}
 			a := newRefApp(t, opts)
 			c := dialRef(t, a, a.hs.URL, tc.typ, nil)
 			require.True(t, c.State().Open)

@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -43,7 +42,7 @@ func (c *Client) wsURL() string {
 func (c *Client) runWS() (res connResult) {
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	defer cancel(nil)
-	if !c.beginConn(cancel, adapter.WebSocket) {
+	if !c.beginConn(cancel, TransportWS) {
 		return connResult{err: ErrClosed}
 	}
 	dctx, dcancel := context.WithTimeout(ctx, handshakeTimeout)
@@ -55,7 +54,7 @@ func (c *Client) runWS() (res connResult) {
 	if err != nil {
 		c.detach(nil, nil)
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
-			return connResult{err: statusError(adapter.WebSocket, resp)}
+			return connResult{err: statusError(TransportWS, resp)}
 		}
 		if ctx.Err() != nil {
 			return connResult{err: context.Cause(ctx)}
@@ -89,7 +88,7 @@ func (c *Client) runWS() (res connResult) {
 			return connResult{opened: true, err: err}
 		default:
 		}
-		return connResult{err: fmt.Errorf("chsk: WebSocket ended before the handshake: %w", err)}
+		return connResult{err: fmt.Errorf("client: WebSocket ended before the handshake: %w", err)}
 	case <-dctx.Done():
 		if ctx.Err() != nil {
 			return connResult{err: context.Cause(ctx)}
@@ -102,7 +101,7 @@ func (c *Client) runWS() (res connResult) {
 }
 
 // statusError describes a refused request from its response.
-func statusError(kind adapter.Transport, resp *http.Response) *StatusError {
+func statusError(kind Transport, resp *http.Response) *StatusError {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	return &StatusError{Transport: kind, Status: resp.StatusCode, Body: string(body)}
 }
@@ -133,7 +132,7 @@ func (w *wsConn) handle(data []byte, binary, opened bool) bool {
 	c := w.c
 	env, err := c.cfg.Packer.Unpack(data)
 	if err != nil {
-		c.log.Warn("chsk: dropped an unreadable frame from the server", slog.Bool("binary", binary), slog.Any("err", err))
+		c.log.Warn("client: dropped an unreadable frame from the server", slog.Bool("binary", binary), slog.Any("err", err))
 		return false
 	}
 	if hs, ok := wire.ParseHandshake(env.Payload); ok {
@@ -141,7 +140,7 @@ func (w *wsConn) handle(data []byte, binary, opened bool) bool {
 			c.rehandshake(w, hs)
 			return false
 		}
-		c.attach(w, hs, adapter.WebSocket)
+		c.attach(w, hs, TransportWS)
 		return true
 	}
 	if k, ok := env.Payload.(wire.Keyword); ok && k == wire.EvWsPing && !env.HasCB() {
@@ -155,13 +154,13 @@ func (w *wsConn) handle(data []byte, binary, opened bool) bool {
 	}
 	if env.HasCB() {
 		if !c.resolve(env.CB, env.Payload) {
-			c.log.Debug("chsk: dropped a reply to an unknown or expired callback", slog.Any("cb", env.CB))
+			c.log.Debug("client: dropped a reply to an unknown or expired callback", slog.Any("cb", env.CB))
 		}
 		return false
 	}
 	evs, err := wire.ParseBatch(env.Payload)
 	if err != nil {
-		c.log.Warn("chsk: dropped a server frame that is no push batch", slog.Any("err", err))
+		c.log.Warn("client: dropped a server frame that is no push batch", slog.Any("err", err))
 		return false
 	}
 	for _, ev := range evs {
@@ -205,7 +204,7 @@ func (w *wsConn) keepAlive(ctx context.Context, readDone <-chan error, wg *sync.
 	for {
 		select {
 		case err := <-readDone:
-			return fmt.Errorf("chsk: WebSocket lost: %w", err)
+			return fmt.Errorf("client: WebSocket lost: %w", err)
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		case <-tickC:
@@ -284,7 +283,7 @@ func (w *wsConn) send(ctx context.Context, ev wire.Event) error {
 	}
 	frame, err := w.c.cfg.Packer.Pack(nil, ev, nil)
 	if err != nil {
-		return fmt.Errorf("chsk: send %s: %w", ev.ID, err)
+		return fmt.Errorf("client: send %s: %w", ev.ID, err)
 	}
 	return w.write(frame)
 }
@@ -298,7 +297,7 @@ func (w *wsConn) request(ctx context.Context, ev wire.Event) (any, error) {
 	defer w.c.removePending(id)
 	frame, err := w.c.cfg.Packer.Pack(nil, ev, id)
 	if err != nil {
-		return nil, fmt.Errorf("chsk: request %s: %w", ev.ID, err)
+		return nil, fmt.Errorf("client: request %s: %w", ev.ID, err)
 	}
 	if err := w.write(frame); err != nil {
 		return nil, err

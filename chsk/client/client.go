@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"context"
@@ -15,23 +15,39 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
-// Client transports, the values of ClientOptions.Type (Sente's :type).
+// Transport is a client transport, the value of Options.Type (Sente's
+// :type) and of State.Type.
+type Transport uint8
+
+// Client transports.
 const (
 	// TransportAuto tries a WebSocket first and falls back to Ajax
 	// long-polling when the upgrade fails before any WebSocket of the client
 	// completed a handshake (any failure: a refused upgrade, a proxy error, a
 	// network error), or later when the server answers the upgrade with an
-	// HTTP error. The fallback lasts ClientOptions.FallbackTTL.
-	TransportAuto adapter.Transport = 0
+	// HTTP error. The fallback lasts Options.FallbackTTL.
+	TransportAuto Transport = iota
 	// TransportWS uses WebSockets only.
-	TransportWS = adapter.WebSocket
+	TransportWS
 	// TransportAjax uses Ajax long-polling only.
-	TransportAjax = adapter.Ajax
+	TransportAjax
 )
+
+// String returns Sente's names: "auto", "ws" or "ajax".
+func (t Transport) String() string {
+	switch t {
+	case TransportAuto:
+		return "auto"
+	case TransportWS:
+		return "ws"
+	case TransportAjax:
+		return "ajax"
+	}
+	return "Transport(" + strconv.Itoa(int(t)) + ")"
+}
 
 // ServerVersion is the generation of Sente server a Client talks to. The
 // wire cannot tell before the first frame, and the generations differ in
@@ -58,16 +74,16 @@ const (
 var (
 	// ErrClosed (Sente's :chsk/closed): the client is not open, between
 	// connections or after Close.
-	ErrClosed = errors.New("chsk: channel socket not open")
+	ErrClosed = errors.New("client: channel socket not open")
 	// ErrTimeout (Sente's :chsk/timeout): no reply before the context's
 	// deadline, or the server answered an Ajax request with :chsk/timeout
 	// because its handler did not reply in time. When the deadline is the
 	// cause, the error also matches context.DeadlineExceeded.
-	ErrTimeout = errors.New("chsk: request timed out")
+	ErrTimeout = errors.New("client: request timed out")
 	// ErrSendFailed (Sente's :chsk/error): the frame could not be sent, or
 	// the server answered an Ajax POST with an error status or an unreadable
 	// body. A *StatusError in the chain carries the status.
-	ErrSendFailed = errors.New("chsk: send failed")
+	ErrSendFailed = errors.New("client: send failed")
 )
 
 // StatusError is an HTTP answer other than the expected one: a refused
@@ -75,7 +91,7 @@ var (
 // Sente servers answer 403 for a bad CSRF token or origin, 401 for an
 // unauthorized request and 500 for a request without a client-id.
 type StatusError struct {
-	Transport adapter.Transport
+	Transport Transport
 	Status    int    // HTTP status code
 	Body      string // the start of the response body
 }
@@ -86,7 +102,7 @@ func (e *StatusError) Error() string {
 	if e.Transport != 0 {
 		what = e.Transport.String()
 	}
-	return fmt.Sprintf("chsk: %s request refused: %d %s: %q", what, e.Status, http.StatusText(e.Status), e.Body)
+	return fmt.Sprintf("client: %s request refused: %d %s: %q", what, e.Status, http.StatusText(e.Status), e.Body)
 }
 
 // permanent reports whether retrying cannot help without a change on the
@@ -96,18 +112,18 @@ func (e *StatusError) permanent() bool {
 }
 
 var (
-	errReconnect   = errors.New("chsk: reconnect requested")
-	errPingTimeout = errors.New("chsk: no pong to the keep-alive ping")
-	errNoHandshake = errors.New("chsk: the server's first frame is not a handshake")
+	errReconnect   = errors.New("client: reconnect requested")
+	errPingTimeout = errors.New("client: no pong to the keep-alive ping")
+	errNoHandshake = errors.New("client: the server's first frame is not a handshake")
 )
 
-// ClientOptions configures a Client. Field names follow the options of
+// Options configures a Client. Field names follow the options of
 // Sente's make-channel-socket-client!; the zero value of every field means
 // the default noted on it.
-type ClientOptions struct {
+type Options struct {
 	// Type is the transport: TransportAuto (the zero value), TransportWS or
 	// TransportAjax.
-	Type adapter.Transport
+	Type Transport
 
 	// ClientID identifies this client (a browser tab, in Sente's terms) to
 	// the server; it stays the same across reconnects. Empty means a random
@@ -217,7 +233,7 @@ type State struct {
 	Open bool
 	// Type is the transport of the current connection, or of the one being
 	// attempted.
-	Type adapter.Transport
+	Type Transport
 	// UID is the user id the server sent in its last handshake. The nil-uid
 	// keyword of either server generation (:taoensso.sente/nil-uid,
 	// :sente/nil-uid) is reported as nil.
@@ -245,7 +261,7 @@ type State struct {
 // All methods are safe for concurrent use. A Client runs goroutines until
 // Close.
 type Client struct {
-	cfg     ClientOptions // with defaults applied
+	cfg     Options // with defaults applied
 	log     *slog.Logger
 	hc      *http.Client
 	ownHC   bool
@@ -284,7 +300,7 @@ type clientConn interface {
 // retrying cannot cure (an HTTP 4xx such as 403 for a bad CSRF token), which
 // it returns at once as a *StatusError. After Dial the client lives until
 // Close, reconnecting whenever the connection is lost.
-func Dial(ctx context.Context, rawURL string, opts *ClientOptions) (*Client, error) {
+func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 	c, err := newClient(rawURL, opts)
 	if err != nil {
 		return nil, err
@@ -302,13 +318,13 @@ func Dial(ctx context.Context, rawURL string, opts *ClientOptions) (*Client, err
 		}
 	}
 	_ = c.Close()
-	return nil, fmt.Errorf("chsk: dial %s: %w", c.httpURL.Redacted(), err)
+	return nil, fmt.Errorf("client: dial %s: %w", c.httpURL.Redacted(), err)
 }
 
-func newClient(rawURL string, opts *ClientOptions) (*Client, error) {
+func newClient(rawURL string, opts *Options) (*Client, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("chsk: dial: %w", err)
+		return nil, fmt.Errorf("client: dial: %w", err)
 	}
 	switch u.Scheme {
 	case "http", "https":
@@ -317,7 +333,7 @@ func newClient(rawURL string, opts *ClientOptions) (*Client, error) {
 	case "wss":
 		u.Scheme = "https"
 	default:
-		return nil, fmt.Errorf("chsk: dial %q: the URL must be http, https, ws or wss", rawURL)
+		return nil, fmt.Errorf("client: dial %q: the URL must be http, https, ws or wss", rawURL)
 	}
 	u.Fragment = ""
 	c := &Client{
@@ -334,10 +350,10 @@ func newClient(rawURL string, opts *ClientOptions) (*Client, error) {
 	switch cfg.Type {
 	case TransportAuto, TransportWS, TransportAjax:
 	default:
-		return nil, fmt.Errorf("chsk: dial: unknown transport %d", cfg.Type)
+		return nil, fmt.Errorf("client: dial: unknown transport %d", cfg.Type)
 	}
 	if cfg.ServerVersion > Server117 {
-		return nil, fmt.Errorf("chsk: dial: unknown server version %d", cfg.ServerVersion)
+		return nil, fmt.Errorf("client: dial: unknown server version %d", cfg.ServerVersion)
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = newUUID()
@@ -398,7 +414,7 @@ func newClient(rawURL string, opts *ClientOptions) (*Client, error) {
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	c.state.Type = cfg.Type
 	if cfg.Type == TransportAuto {
-		c.state.Type = adapter.WebSocket
+		c.state.Type = TransportWS
 	}
 	return c, nil
 }
@@ -444,7 +460,7 @@ func (c *Client) ClientID() string { return c.cfg.ClientID }
 // later connection.
 func (c *Client) Send(ctx context.Context, ev wire.Event) error {
 	if _, err := wire.ParseEvent(ev); err != nil {
-		return fmt.Errorf("chsk: send %s: %w", ev.ID, err)
+		return fmt.Errorf("client: send %s: %w", ev.ID, err)
 	}
 	conn, err := c.current()
 	if err != nil {
@@ -463,7 +479,7 @@ func (c *Client) Send(ctx context.Context, ev wire.Event) error {
 // *wire.Map…); wire.Decode converts it to Go types.
 func (c *Client) Request(ctx context.Context, ev wire.Event) (any, error) {
 	if _, err := wire.ParseEvent(ev); err != nil {
-		return nil, fmt.Errorf("chsk: request %s: %w", ev.ID, err)
+		return nil, fmt.Errorf("client: request %s: %w", ev.ID, err)
 	}
 	conn, err := c.current()
 	if err != nil {
@@ -542,7 +558,7 @@ func (c *Client) setState(f func(*State)) {
 
 // beginConn records how to end the connection being attempted; it reports
 // false once Close began.
-func (c *Client) beginConn(cancel context.CancelCauseFunc, kind adapter.Transport) bool {
+func (c *Client) beginConn(cancel context.CancelCauseFunc, kind Transport) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
@@ -556,7 +572,7 @@ func (c *Client) beginConn(cancel context.CancelCauseFunc, kind adapter.Transpor
 }
 
 // attach makes conn the open connection after its handshake hs.
-func (c *Client) attach(conn clientConn, hs wire.Handshake, kind adapter.Transport) {
+func (c *Client) attach(conn clientConn, hs wire.Handshake, kind Transport) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.conn = conn

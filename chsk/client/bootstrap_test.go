@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"net/http"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -44,7 +43,7 @@ func TestBootstrap(t *testing.T) {
 	a := newRefApp(t, refOptions())
 	for _, typ := range []struct {
 		name string
-		typ  adapter.Transport
+		typ  Transport
 	}{{"ws", TransportWS}, {"ajax", TransportAjax}} {
 		t.Run(typ.name, func(t *testing.T) {
 			jar, err := cookiejar.New(nil)

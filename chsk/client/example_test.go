@@ -1,4 +1,4 @@
-package chsk_test
+package client_test
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/gosente/gosente/chsk"
+	"github.com/gosente/gosente/chsk/client"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
 // Dial a Sente server, make a request and receive the server's pushes. The
 // server here is a gosente Server started by the example; a Clojure Sente
-// server is dialed the same way (with ServerVersion: chsk.Server117 for a
+// server is dialed the same way (with ServerVersion: client.Server117 for a
 // 1.17 one).
 func ExampleDial() {
 	// The server: :demo/echo replies with its data, :demo/subscribe makes the
@@ -47,8 +48,8 @@ func ExampleDial() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pushes := make(chan wire.Event, 16)
-	c, err := chsk.Dial(ctx, ts.URL+"/chsk", &chsk.ClientOptions{
-		CSRFToken: "demo-token", // or chsk.Bootstrap from the app's page
+	c, err := client.Dial(ctx, ts.URL+"/chsk", &client.Options{
+		CSRFToken: "demo-token", // or client.Bootstrap from the app's page
 		OnEvent:   func(ev wire.Event) { pushes <- ev },
 	})
 	if err != nil {
@@ -61,7 +62,7 @@ func ExampleDial() {
 	defer reqCancel()
 	reply, err := c.Request(reqCtx, wire.Event{ID: "demo/echo", Data: "hello"})
 	if err != nil {
-		log.Fatal(err) // errors.Is(err, chsk.ErrTimeout), chsk.ErrClosed…
+		log.Fatal(err) // errors.Is(err, client.ErrTimeout), client.ErrClosed…
 	}
 	fmt.Println("reply:", reply)
 

@@ -15,7 +15,7 @@ import (
 // client is the server's state for one (transport, uid, client-id): a browser
 // tab. It outlives single sockets and polls by the close grace period, and
 // holds the frames and pushes waiting for its next connection, in order.
-type client struct {
+type tab struct {
 	srv    *Server
 	kind   adapter.Transport
 	uid    any
@@ -42,7 +42,7 @@ type client struct {
 var errSlowClient = errors.New("chsk: client fell too far behind")
 
 // window is the batching window of the client's transport.
-func (c *client) window() time.Duration {
+func (c *tab) window() time.Duration {
 	if c.kind == adapter.WebSocket {
 		return c.srv.cfg.SendBufferWS
 	}
@@ -50,7 +50,7 @@ func (c *client) window() time.Duration {
 }
 
 // push queues one printed event for the next batch.
-func (c *client) push(ev wire.Raw) {
+func (c *tab) push(ev wire.Raw) {
 	c.mu.Lock()
 	if c.removed {
 		c.mu.Unlock()
@@ -71,7 +71,7 @@ func (c *client) push(ev wire.Raw) {
 }
 
 // send queues a frame for the current socket (replies, pongs, pings).
-func (c *client) send(frame []byte) error {
+func (c *tab) send(frame []byte) error {
 	c.mu.Lock()
 	if c.removed {
 		c.mu.Unlock()
@@ -87,7 +87,7 @@ func (c *client) send(frame []byte) error {
 }
 
 // flush ends the batching window.
-func (c *client) flush() {
+func (c *tab) flush() {
 	c.mu.Lock()
 	c.flushing = false
 	c.drainLocked()
@@ -96,7 +96,7 @@ func (c *client) flush() {
 // drainLocked writes queued frames, then pending pushes as one batch, to the
 // current connection. Only one goroutine drains at a time; others just queue.
 // It is called with c.mu held and returns with it released.
-func (c *client) drainLocked() {
+func (c *tab) drainLocked() {
 	if c.writing {
 		c.mu.Unlock()
 		return
@@ -179,7 +179,7 @@ func (c *client) drainLocked() {
 // shutdown is the client's part of Server.Shutdown: what is queued is
 // written to the current connection at once, without waiting for the
 // batching window; then the connection ends.
-func (c *client) shutdown() {
+func (c *tab) shutdown() {
 	c.mu.Lock()
 	c.finish = true
 	c.flushing = false
@@ -198,7 +198,7 @@ func (c *client) shutdown() {
 // a parked poll answered :chsk/timeout. Pushes still queued, for a client
 // with no connection, are counted as undelivered. It is called with c.mu
 // held and releases it.
-func (c *client) finishLocked() {
+func (c *tab) finishLocked() {
 	conn, undelivered := c.conn, len(c.pending)
 	clear(c.pending)
 	clear(c.out)
@@ -227,7 +227,7 @@ func (c *client) finishLocked() {
 // handshake), then what waited for it.
 // It reports false, and does nothing, if c was removed meanwhile (its grace
 // period ran out first): the caller then needs a new client.
-func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request, first []byte) bool {
+func (c *tab) attach(conn adapter.Conn, sock *socket, r *http.Request, first []byte) bool {
 	c.mu.Lock()
 	if c.removed {
 		c.mu.Unlock()
@@ -260,13 +260,13 @@ func (c *client) attach(conn adapter.Conn, sock *socket, r *http.Request, first 
 
 // detach forgets conn if it is still the client's connection and starts the
 // close grace period.
-func (c *client) detach(conn adapter.Conn) {
+func (c *tab) detach(conn adapter.Conn) {
 	c.mu.Lock()
 	c.detachLocked(conn)
 	c.mu.Unlock()
 }
 
-func (c *client) detachLocked(conn adapter.Conn) {
+func (c *tab) detachLocked(conn adapter.Conn) {
 	if c.conn != conn || c.removed {
 		return
 	}
@@ -276,7 +276,7 @@ func (c *client) detachLocked(conn adapter.Conn) {
 
 // abandon starts the close grace period of a client whose connection did
 // not come after all (see registry.ensure's attaching).
-func (c *client) abandon() {
+func (c *tab) abandon() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn == nil && c.graceT == nil && !c.removed {
@@ -286,7 +286,7 @@ func (c *client) abandon() {
 
 // startGraceLocked starts the close grace period: unless a connection
 // attaches before it ends, the client is forgotten.
-func (c *client) startGraceLocked() {
+func (c *tab) startGraceLocked() {
 	c.gen++
 	gen := c.gen
 	grace := c.srv.cfg.CloseGraceWS
@@ -299,7 +299,7 @@ func (c *client) startGraceLocked() {
 // dropSlowLocked disconnects a client that fell behind: its queues are
 // dropped and its connection closed (uncleanly, so that Sente clients of every
 // version reconnect). It is called with c.mu held and releases it.
-func (c *client) dropSlowLocked() {
+func (c *tab) dropSlowLocked() {
 	conn := c.conn
 	clear(c.pending)
 	clear(c.out)

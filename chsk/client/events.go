@@ -1,4 +1,4 @@
-package chsk
+package client
 
 import (
 	"context"
@@ -127,7 +127,7 @@ func (d *dispatcher) run() {
 func (d *dispatcher) call(x delivery) {
 	defer func() {
 		if v := recover(); v != nil {
-			d.log.Error("chsk: client callback panicked", slog.Any("panic", v))
+			d.log.Error("client: client callback panicked", slog.Any("panic", v))
 		}
 	}()
 	if x.isState {
