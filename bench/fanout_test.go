@@ -58,8 +58,13 @@ func newRawFanout(tb testing.TB, k int) *fanout {
 	tb.Helper()
 	rs := newRawServer()
 	conns := dialRaw(tb, func(int) string { return wsURL(rs.ts) + "/hub" }, k)
-	for deadline := time.Now().Add(setupTimeout); rs.raw.HubConns() < k; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
+	tick := time.NewTicker(time.Millisecond) // the hub has no event for a join
+	defer tick.Stop()
+	deadline := time.After(setupTimeout)
+	for rs.raw.HubConns() < k {
+		select {
+		case <-tick.C:
+		case <-deadline:
 			closeRaw(conns)
 			rs.close()
 			tb.Fatalf("raw hub: %d of %d connections joined in %v", rs.raw.HubConns(), k, setupTimeout)

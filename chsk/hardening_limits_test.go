@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -225,34 +226,14 @@ func TestHardeningMaxQueueInFlight(t *testing.T) {
 // pushes queued on the server.
 func hardWaitQueue(t *testing.T, a *refApp, cid string, n int) {
 	t.Helper()
-	key, err := UIDKey(cid)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		c := a.srv.reg.lookup(adapter.WebSocket, key, cid)
-		if c == nil {
-			return false
-		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return len(c.pending)+len(c.out) == n
-	}, 5*time.Second, time.Millisecond)
+	waitTab(t, a.srv, adapter.WebSocket, cid, "a queue of "+strconv.Itoa(n), func(c *tab) bool { return len(c.pending)+len(c.out) == n })
 }
 
 // hardWaitDetached waits until the server noticed that client cid's
 // connection ended (it is then within its close grace).
 func hardWaitDetached(t *testing.T, a *refApp, kind adapter.Transport, cid string) {
 	t.Helper()
-	key, err := UIDKey(cid)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		c := a.srv.reg.lookup(kind, key, cid)
-		if c == nil {
-			return false
-		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.conn == nil
-	}, 5*time.Second, 5*time.Millisecond)
+	waitTab(t, a.srv, kind, cid, "no connection", func(c *tab) bool { return c.conn == nil })
 }
 
 // MaxClientsPerUID counts a uid's clients over both transports: N are

@@ -51,8 +51,8 @@ func newHardSlowServer(t *testing.T) *hardSlowServer {
 				_ = m.Reply(v[1])
 			case wire.Keyword("late"):
 				h.late.Go(func() {
-					time.Sleep(time.Duration(v[1].(int64)%300) * time.Millisecond)
-					_ = m.Reply(v[1]) // may come after Shutdown: must not panic or leak
+					time.Sleep(time.Duration(v[1].(int64)%300) * time.Millisecond) // a handler that is slow on purpose
+					_ = m.Reply(v[1])                                              // may come after Shutdown: must not panic or leak
 				})
 			case wire.Keyword("never"):
 			}
@@ -187,10 +187,10 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 						out.timedOut.Add(1)
 					case errors.Is(err, client.ErrClosed):
 						out.closed.Add(1)
-						time.Sleep(5 * time.Millisecond) // not open: no busy loop
+						poll(5*time.Millisecond, time.Millisecond, func() bool { return c.State().Open }) // not open: no busy loop
 					case errors.Is(err, client.ErrSendFailed):
 						out.sendFailed.Add(1)
-						time.Sleep(5 * time.Millisecond)
+						poll(5*time.Millisecond, time.Millisecond, func() bool { return c.State().Open })
 					default:
 						out.otherErr.Add(1)
 						out.note("client %d: request %d (%s): %v", ci, n, mode, err)
@@ -226,11 +226,22 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 					pushErr.CompareAndSwap(nil, err.Error())
 				}
 			}
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(2 * time.Millisecond) // pacing: a push round every ~2ms, not a wait for a state
 		}
 	})
 
-	time.Sleep(700 * time.Millisecond) // load
+	// Load: every client has had requests answered and pushes delivered.
+	waitUntil(t, 10*time.Second, func() bool {
+		for i, p := range recv {
+			p.mu.Lock()
+			n := len(p.got)
+			p.mu.Unlock()
+			if n < 20 || perClient[i].Load() < 20 {
+				return false
+			}
+		}
+		return out.replied.Load() >= 100
+	}, func() string { return fmt.Sprintf("no load after 10s: %d replied", out.replied.Load()) })
 	before := out.issued.Load()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	shutStart := time.Now()
@@ -239,7 +250,10 @@ func TestHardeningShutdownUnderLoad(t *testing.T) {
 	shutTook := time.Since(shutStart)
 	require.ErrorIs(t, h.srv.Send(clients[0].ClientID(), wire.Event{ID: "t/push", Data: int64(-1)}), ErrShutdown)
 	require.ErrorIs(t, h.srv.Broadcast(wire.Event{ID: "t/push", Data: int64(-1)}), ErrShutdown)
-	time.Sleep(300 * time.Millisecond) // requests against the stopped server
+	// Requests against the stopped server: every worker tries again.
+	afterShutdown := out.issued.Load()
+	waitUntil(t, 10*time.Second, func() bool { return out.issued.Load() >= afterShutdown+int64(2*workersPer*len(clients)) },
+		func() string { return fmt.Sprintf("only %d requests after Shutdown", out.issued.Load()-afterShutdown) })
 	close(stop)
 	wg.Wait()
 
@@ -310,7 +324,7 @@ func TestHardeningShutdownFlushesPushes(t *testing.T) {
 			require.NoError(t, err)
 			defer c.Close()
 			if kind == client.TransportAjax {
-				time.Sleep(100 * time.Millisecond) // the client's long-poll is parked
+				waitPolling(t, h.srv, c.ClientID()) // the client's long-poll is parked
 			}
 			require.NoError(t, h.srv.Send(c.ClientID(), wire.Event{ID: "t/push", Data: int64(1)}))
 			require.NoError(t, h.srv.Shutdown(ctx))
@@ -356,9 +370,7 @@ func TestHardeningShutdownPushRace(t *testing.T) {
 				}
 				// Stay far below MaxQueue, which would drop the pushes for
 				// another reason (a client that does not keep up).
-				for stall := time.Now(); accepted.Load()-got.Load() > 64 && time.Since(stall) < 200*time.Millisecond; {
-					time.Sleep(50 * time.Microsecond)
-				}
+				poll(200*time.Millisecond, 50*time.Microsecond, func() bool { return accepted.Load()-got.Load() <= 64 })
 				err := h.srv.Send(c.ClientID(), wire.Event{ID: "t/push", Data: n})
 				if err != nil {
 					return

@@ -207,14 +207,12 @@ func TestHardeningSlowConsumers(t *testing.T) {
 	for i := range int64(pushes) {
 		require.NoError(t, a.srv.Broadcast(wire.Event{ID: "t/load", Data: wire.Vector{i, pad}}))
 		// Paced by the fast clients only: they may fall window pushes behind.
-		deadline := time.Now().Add(10 * time.Second)
 		for k, f := range fast {
-			for f.got.Load() < i-window+1 {
-				require.Nil(t, f.bad.Load())
-				require.True(t, time.Now().Before(deadline), "fast client %d (%v) is stuck at %d of %d; state %+v; SlowDisconnects %d",
+			waitUntil(t, 10*time.Second, func() bool { return f.got.Load() >= i-window+1 || f.bad.Load() != nil }, func() string {
+				return fmt.Sprintf("fast client %d (%v) is stuck at %d of %d; state %+v; SlowDisconnects %d",
 					k, f.c.State().Type, f.got.Load(), i, f.c.State(), a.srv.Stats().SlowDisconnects)
-				time.Sleep(time.Millisecond)
-			}
+			})
+			require.Nil(t, f.bad.Load())
 		}
 	}
 	for _, f := range fast {

@@ -50,25 +50,16 @@ func hardBaseline(t *testing.T, heapSlack uint64) {
 	goroutines := hardSettledGoroutines()
 	heap := hardHeap()
 	t.Cleanup(func() {
-		deadline := time.Now().Add(10 * time.Second)
+		start := time.Now()
 		n := runtime.NumGoroutine()
-		for n > goroutines && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-			n = runtime.NumGoroutine()
-		}
+		poll(10*time.Second, 20*time.Millisecond, func() bool { n = runtime.NumGoroutine(); return n <= goroutines })
 		if n > goroutines {
 			var b strings.Builder
 			_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
 			t.Errorf("%d goroutines after the test, %d before:\n%.20000s", n, goroutines, b.String())
 		}
 		var after uint64
-		for {
-			after = hardHeap()
-			if after <= heap+heapSlack || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		poll(max(10*time.Second-time.Since(start), 0), 50*time.Millisecond, func() bool { after = hardHeap(); return after <= heap+heapSlack })
 		t.Logf("heap: %.1f MB before, %.1f MB after", mb(heap), mb(after))
 		if after > heap+heapSlack {
 			t.Errorf("heap %.1f MB after the test, %.1f MB before (slack %.1f MB)", mb(after), mb(heap), mb(heapSlack))
@@ -80,14 +71,12 @@ func hardBaseline(t *testing.T, heapSlack uint64) {
 // earlier tests stopped winding down (or after a second).
 func hardSettledGoroutines() int {
 	n := runtime.NumGoroutine()
-	for range 50 {
-		time.Sleep(20 * time.Millisecond)
+	poll(time.Second, 20*time.Millisecond, func() bool {
 		m := runtime.NumGoroutine()
-		if m == n {
-			return n
-		}
+		settled := m == n
 		n = m
-	}
+		return settled
+	})
 	return n
 }
 
@@ -99,22 +88,19 @@ func hardSettledGoroutines() int {
 // that a server leaks for clients long gone.
 func hardGoroutinesAtMost(t *testing.T, n int, d time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		got := runtime.NumGoroutine()
+	got := 0
+	if poll(d, 10*time.Millisecond, func() bool {
+		got = runtime.NumGoroutine()
 		if got > n {
 			got -= hardPollers()
 		}
-		if got <= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			var b strings.Builder
-			_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
-			t.Fatalf("%d goroutines, want at most %d:\n%.20000s", got, n, b.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+		return got <= n
+	}) {
+		return
 	}
+	var b strings.Builder
+	_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
+	t.Fatalf("%d goroutines, want at most %d:\n%.20000s", got, n, b.String())
 }
 
 // hardPollers counts the goroutines running a server's socket poller.
@@ -195,28 +181,25 @@ func hardPortEvents(t *testing.T, a *refApp) hardPorts {
 // its uidport-close, and requires both.
 func hardWaitIdle(t *testing.T, a *refApp, d time.Duration) hardPorts {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		p := hardPortEvents(t, a)
+	var p hardPorts
+	if poll(d, 20*time.Millisecond, func() bool {
+		p = hardPortEvents(t, a)
 		balanced := len(p.opens) == len(p.closes)
 		for uid, n := range p.opens {
 			balanced = balanced && p.closes[uid] == n
 		}
-		idle := len(a.srv.Connected().Any) == 0
-		if idle && balanced {
-			return p
-		}
-		if time.Now().After(deadline) {
-			var diff []string
-			for uid, n := range p.opens {
-				if p.closes[uid] != n {
-					diff = append(diff, fmt.Sprintf("%s: %d opens, %d closes", uid, n, p.closes[uid]))
-				}
-			}
-			t.Fatalf("after %v: connected %v; unbalanced uids (%d): %.2000s", d, a.srv.Connected().Any, len(diff), strings.Join(diff, "; "))
-		}
-		time.Sleep(20 * time.Millisecond)
+		return balanced && len(a.srv.Connected().Any) == 0
+	}) {
+		return p
 	}
+	var diff []string
+	for uid, n := range p.opens {
+		if p.closes[uid] != n {
+			diff = append(diff, fmt.Sprintf("%s: %d opens, %d closes", uid, n, p.closes[uid]))
+		}
+	}
+	t.Fatalf("after %v: connected %v; unbalanced uids (%d): %.2000s", d, a.srv.Connected().Any, len(diff), strings.Join(diff, "; "))
+	return p
 }
 
 // hardSmallBufServer serves the app on a second loopback listener whose

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/stretchr/testify/require"
 
 	"github.com/gosente/gosente/chsk/internal/refapp"
 )
@@ -192,4 +194,42 @@ func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
 func mustRequest(t *testing.T, method, target string) *http.Request {
 	t.Helper()
 	return httptest.NewRequestWithContext(t.Context(), method, target, nil)
+}
+
+// waitTab waits until client cid (uid cid) of transport kind is registered
+// and cond holds for it; cond runs with the client's lock held. This is
+// where tests look into a client's state.
+func waitTab(t *testing.T, s *Server, kind adapter.Transport, cid, what string, cond func(*tab) bool) {
+	t.Helper()
+	key, err := UIDKey(cid)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		c := s.reg.lookup(kind, key, cid)
+		if c == nil {
+			return false
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return cond(c)
+	}, 10*time.Second, time.Millisecond, "%v client %s: never %s", kind, cid, what)
+}
+
+// waitPolling waits until Ajax client cid (uid cid) has a poll parked on the
+// server.
+func waitPolling(t *testing.T, s *Server, cid string) {
+	t.Helper()
+	waitTab(t, s, adapter.Ajax, cid, "a parked poll", func(c *tab) bool { return c.conn != nil })
+}
+
+// poll waits for a state that nothing signals: see refapp.Poll.
+var poll = refapp.Poll
+
+// waitUntil waits until cond holds, checking it every millisecond, and fails
+// the test with what() (evaluated then, so it can show the latest state)
+// when d passes first.
+func waitUntil(t testing.TB, d time.Duration, cond func() bool, what func() string) {
+	t.Helper()
+	if !poll(d, time.Millisecond, cond) {
+		t.Fatal(what())
+	}
 }

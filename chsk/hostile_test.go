@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -327,11 +328,9 @@ func TestHostileWSFlood(t *testing.T) {
 		t.Errorf("client: %v", err)
 	}
 	count := func(id string) int { return hostileCount(a, id) }
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && (len(hostileConnected(a)) > 0 || count("chsk/uidport-close") < n) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	require.Empty(t, hostileConnected(a))
+	waitUntil(t, 5*time.Second, func() bool { return len(hostileConnected(a)) == 0 && count("chsk/uidport-close") >= n }, func() string {
+		return fmt.Sprintf("still connected: %v; uidport-close %d of %d", hostileConnected(a), count("chsk/uidport-close"), n)
+	})
 	require.Equal(t, n, count("chsk/uidport-open"))
 	require.Equal(t, n, count("chsk/uidport-close"))
 	assertHealthy(t, a)
@@ -393,16 +392,13 @@ func TestHostileSameClientIDFlood(t *testing.T) {
 		t.Errorf("client: %v", err)
 	}
 	require.Less(t, time.Since(start), 5*time.Second)
-	deadline := time.Now().Add(5 * time.Second)
 	balanced := func() bool {
 		return hostileCount(a, "chsk/uidport-open") == hostileCount(a, "chsk/uidport-close")
 	}
-	for time.Now().Before(deadline) && (len(hostileConnected(a)) > 0 || !balanced()) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	require.Empty(t, hostileConnected(a))
-	require.True(t, balanced(), "uidport-open %d, uidport-close %d",
-		hostileCount(a, "chsk/uidport-open"), hostileCount(a, "chsk/uidport-close"))
+	waitUntil(t, 5*time.Second, func() bool { return len(hostileConnected(a)) == 0 && balanced() }, func() string {
+		return fmt.Sprintf("still connected: %v; uidport-open %d, uidport-close %d", hostileConnected(a),
+			hostileCount(a, "chsk/uidport-open"), hostileCount(a, "chsk/uidport-close"))
+	})
 	require.Positive(t, hostileCount(a, "chsk/uidport-open"))
 	assertHealthy(t, a)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -291,7 +293,7 @@ func TestAjax(t *testing.T) {
 		st, body := a.ajaxGet(t, cookie, token, "probe-d", false)
 		got <- res{st, body}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	waitPolling(t, a.srv, "probe-d")
 	_, body = a.ajaxPost(t, cookie, token, "probe-d", `[[:test/push {:n 7}] nil]`)
 	require.Equal(t, `[:chsk/dummy-cb-200 nil]`, body)
 	r := <-got
@@ -299,7 +301,7 @@ func TestAjax(t *testing.T) {
 
 	// A push between polls waits for the next poll.
 	_, _ = a.ajaxPost(t, cookie, token, "probe-d", `[[:test/push {:n 9}] nil]`)
-	time.Sleep(500 * time.Millisecond)
+	waitTab(t, a.srv, adapter.Ajax, "probe-d", "two pushes waiting for a poll", func(c *tab) bool { return len(c.pending) == 2 && !c.flushing })
 	start = time.Now()
 	_, body = a.ajaxGet(t, cookie, token, "probe-d", false)
 	require.Equal(t, `[[[:test/pushed {:n 9}] [:test/pushed {:n 9}]] nil]`, body)
@@ -337,8 +339,9 @@ func TestUidportGrace(t *testing.T) {
 	a.waitEvent(t, "chsk/uidport-open", time.Second)
 	require.Equal(t, []any{"g"}, a.srv.Connected().WS)
 	_ = ws.c.CloseNow()
-	// Reconnect quickly: no uidport events, and pushes sent meanwhile arrive.
-	time.Sleep(50 * time.Millisecond)
+	// Reconnect within the grace: no uidport events, and pushes sent meanwhile
+	// arrive.
+	hardWaitDetached(t, a, adapter.WebSocket, "g")
 	require.NoError(t, a.srv.Send("g", wire.Event{ID: "my-app/missed"}))
 	ws2, _ := a.openWS(t, "g")
 	require.Equal(t, `[[[:my-app/missed]] nil]`, ws2.read())
@@ -368,20 +371,21 @@ func TestSlowConsumer(t *testing.T) {
 	fast, _ := a.openWS(t, "fast")
 	big := strings.Repeat("x", 64<<10)
 	done := make(chan struct{})
+	var got atomic.Int64
 	go func() {
 		defer close(done)
-		for got := 0; got < 200; { // events may share frames while a write is in flight
+		for got.Load() < 200 { // events may share frames while a write is in flight
 			v, err := wire.Read([]byte(fast.read()), nil)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			got += len(v.(wire.Vector)[0].(wire.Vector))
+			got.Add(int64(len(v.(wire.Vector)[0].(wire.Vector))))
 		}
 	}()
-	for range 200 { // paced so that a reading client keeps up; the silent one cannot
+	for i := range int64(200) { // paced by the reading client, at most 16 behind; the silent one cannot keep up
 		require.NoError(t, a.srv.Send("all", wire.Event{ID: "t/big", Data: big}))
-		time.Sleep(time.Millisecond)
+		require.Eventually(t, func() bool { return got.Load() >= i-16 }, 10*time.Second, time.Millisecond)
 	}
 	<-done
 	require.Eventually(t, func() bool { return a.srv.Stats().SlowDisconnects >= 1 }, 5*time.Second, 10*time.Millisecond)
@@ -397,7 +401,7 @@ func TestShutdown(t *testing.T) {
 		_, body := a.ajaxGet(t, cookie, token, "p", false)
 		got <- body
 	}()
-	time.Sleep(100 * time.Millisecond)
+	waitPolling(t, a.srv, "p")
 	require.NoError(t, a.srv.Shutdown(t.Context()))
 	require.Equal(t, `[:chsk/timeout nil]`, <-got)
 	require.Error(t, ws.ended(5*time.Second))

@@ -15,11 +15,13 @@ import (
 // fakeConn is a WebSocket-like Conn whose writes can stall until Close, or
 // come late, so tests can hold a write in flight.
 type fakeConn struct {
-	stall bool          // Send waits for Close, then fails as a closed socket does
-	late  time.Duration // Send waits this long first
-	done  chan struct{}
-	once  sync.Once
-	got   chan string
+	stall   bool          // Send waits for Close, then fails as a closed socket does
+	gate    chan struct{} // if set, Send waits until it is closed before it begins
+	entered chan struct{} // if set, closed when Send is called
+	enter   sync.Once
+	done    chan struct{}
+	once    sync.Once
+	got     chan string
 }
 
 func newFakeConn() *fakeConn {
@@ -31,7 +33,12 @@ func (f *fakeConn) Done() <-chan struct{}        { return f.done }
 func (f *fakeConn) Close() error                 { f.once.Do(func() { close(f.done) }); return nil }
 
 func (f *fakeConn) Send(_ context.Context, b []byte) error {
-	time.Sleep(f.late)
+	if f.entered != nil {
+		f.enter.Do(func() { close(f.entered) })
+	}
+	if f.gate != nil {
+		<-f.gate
+	}
 	select {
 	case <-f.done:
 		return adapter.ErrClosed
@@ -54,7 +61,7 @@ func TestClientReattachDuringWrite(t *testing.T) {
 		old  *fakeConn
 	}{
 		{"write stalled", &fakeConn{stall: true}},
-		{"write not yet begun", &fakeConn{late: 100 * time.Millisecond}},
+		{"write not yet begun", &fakeConn{gate: make(chan struct{})}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := New(&Options{SendBufferWS: -1})
@@ -64,13 +71,16 @@ func TestClientReattachDuringWrite(t *testing.T) {
 			c, rej := s.reg.ensure(adapter.WebSocket, "u", `"u"`, "cid", req, true)
 			require.Nil(t, rej)
 			old := tc.old
-			old.done, old.got = make(chan struct{}), make(chan string, 16)
+			old.done, old.got, old.entered = make(chan struct{}), make(chan string, 16), make(chan struct{})
 			require.True(t, c.attach(old, nil, req, nil))
 			go func() { _ = c.send([]byte("reply-for-old")) }()
-			time.Sleep(30 * time.Millisecond) // the write to old is in flight
+			<-old.entered // the write to old is in flight
 			c.push([]byte(`[:t/pushed 1]`))
 			nw := newFakeConn()
 			require.True(t, c.attach(nw, nil, req, []byte("HANDSHAKE")))
+			if old.gate != nil {
+				close(old.gate) // the old write begins only now, on a closed socket
+			}
 			for _, want := range []string{"HANDSHAKE", `[[[:t/pushed 1]] nil]`} {
 				select {
 				case got := <-nw.got:

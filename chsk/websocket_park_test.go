@@ -1,3 +1,5 @@
+//go:build linux
+
 package chsk
 
 import (
@@ -61,7 +63,7 @@ func TestSocketRequestContext(t *testing.T) {
 	a := newRefApp(t, Options{ParkAfter: 20 * time.Millisecond,
 		UserID: func(_ *http.Request, cid string) any { return cid }})
 	w, _ := a.openWS(t, "ctx")
-	time.Sleep(50 * time.Millisecond) // parked
+	require.Eventually(t, func() bool { return socketReaders() == 0 }, 5*time.Second, time.Millisecond, "the socket never parked")
 	w.write(`[[:test/echo 1] "cb"]`)
 	m := a.waitEvent(t, "test/echo", 5*time.Second)
 	ctx := m.Request.Context()

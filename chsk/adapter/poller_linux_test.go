@@ -7,11 +7,13 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // parkedReader reads ws the way the chsk server does: it parks on ErrIdle
@@ -139,7 +141,7 @@ func TestPollerDataBeforeWait(t *testing.T) {
 	_, _, err = ws.Read(ctx)
 	require.ErrorIs(t, err, ErrIdle)
 	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte("early")))
-	time.Sleep(20 * time.Millisecond)
+	require.Eventually(t, func() bool { return unread(t, ws) > 0 }, 5*time.Second, time.Millisecond, "the bytes never reached the server's socket")
 	woke := make(chan struct{})
 	require.NoError(t, p.Wait(ws, func() { close(woke) }))
 	waitFor(t, woke, "the wake-up")
@@ -206,11 +208,23 @@ func TestPollerRefusedKeepsReading(t *testing.T) {
 	require.ErrorIs(t, err, ErrIdle)
 	require.Error(t, p.Wait(ws, func() { t.Error("ran") }))
 	go func() {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // past the 20ms idle deadline that must not be left behind
 		_, _ = b.Write(frame(0x81, []byte("later"), true))
 	}()
 	go func() { _, _ = io.Copy(io.Discard, b) }()
 	got, _, err := ws.Read(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "later", string(got))
+}
+
+// unread returns how many bytes ws's socket received that nobody read yet.
+func unread(t *testing.T, ws *WS) int {
+	sc, ok := ws.conn.(syscall.Conn)
+	require.True(t, ok, "%T has no file descriptor", ws.conn)
+	rc, err := sc.SyscallConn()
+	require.NoError(t, err)
+	n := 0
+	require.NoError(t, rc.Control(func(fd uintptr) { n, err = unix.IoctlGetInt(int(fd), unix.TIOCINQ) })) // FIONREAD
+	require.NoError(t, err)
+	return n
 }

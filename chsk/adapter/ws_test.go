@@ -148,7 +148,7 @@ func TestWSCloseUnclean(t *testing.T) {
 func TestWSReadContext(t *testing.T) {
 	ctx, _, ws := dialPair(t, WSOptions{})
 	rctx, cancel := context.WithCancel(ctx)
-	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }() // cancel while Read blocks: nothing signals that it does
 	_, _, err := ws.Read(rctx)
 	require.ErrorIs(t, err, context.Canceled)
 	<-ws.Done()
@@ -390,7 +390,7 @@ func TestWSMessageTimeout(t *testing.T) {
 			time.Sleep(150 * time.Millisecond) // idle between messages: no limit
 			_, err := conn.Write(f[:5])
 			require.NoError(t, err)
-			time.Sleep(40 * time.Millisecond)
+			time.Sleep(40 * time.Millisecond) // a slow sender, on purpose
 			_, err = conn.Write(f[5:])
 			require.NoError(t, err)
 			require.Equal(t, "slow but in time", <-got)

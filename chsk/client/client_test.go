@@ -17,6 +17,7 @@ import (
 
 	"github.com/gosente/gosente/chsk"
 	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/internal/refapp"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -55,18 +56,7 @@ func (r *clientRecorder) event(t *testing.T, d time.Duration) wire.Event {
 // waitState returns the first new state that satisfies ok, failing after d.
 func (r *clientRecorder) waitState(t *testing.T, d time.Duration, what string, ok func(State) bool) State {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case s := <-r.states:
-			if ok(s[1]) {
-				return s[1]
-			}
-		case <-deadline:
-			t.Fatalf("no state where %s within %v", what, d)
-			return State{}
-		}
-	}
+	return refapp.Wait(t, r.states, func(s [2]State) bool { return ok(s[1]) }, d, "state where "+what)[1]
 }
 
 // testClientOptions are fast, quiet client options for tests.
@@ -277,7 +267,7 @@ func TestClientOrderedPushes(t *testing.T) {
 			var calls atomic.Int32
 			o.OnEvent = func(ev wire.Event) {
 				if calls.Add(1)%50 == 0 {
-					time.Sleep(5 * time.Millisecond) // a slow consumer now and then
+					time.Sleep(5 * time.Millisecond) // a slow consumer now and then, on purpose
 				}
 				got <- ev.Data.(int64)
 			}
@@ -484,12 +474,10 @@ func (r *restartable) start() {
 	t.Helper()
 	var ln net.Listener
 	var err error
-	for range 50 { // the old socket may linger for a moment
-		if ln, err = net.Listen("tcp", r.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	refapp.Poll(time.Second, 20*time.Millisecond, func() bool { // the old socket may linger for a moment
+		ln, err = net.Listen("tcp", r.addr)
+		return err == nil
+	})
 	require.NoError(t, err)
 	r.addr = ln.Addr().String()
 	var srv atomic.Pointer[chsk.Server]
@@ -540,7 +528,9 @@ func TestClientReconnectAfterRestart(t *testing.T) {
 
 			r.stop()
 			rec.waitState(t, 3*time.Second, "closed", func(s State) bool { return !s.Open })
-			time.Sleep(100 * time.Millisecond) // a few failed attempts while the server is down
+			for range 2 { // a few failed attempts while the server is down
+				rec.waitState(t, 5*time.Second, "a failed attempt", func(s State) bool { return !s.Open && !s.NextReconnect.IsZero() })
+			}
 			r.start()
 			st := rec.waitState(t, 5*time.Second, "reopened", func(s State) bool { return s.Open })
 			require.Equal(t, c.ClientID(), st.UID)
@@ -643,11 +633,7 @@ func TestSenteBackoff(t *testing.T) {
 // waitFor polls cond until it holds, failing after d.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, d)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !refapp.Poll(d, 10*time.Millisecond, cond) {
+		t.Fatalf("%s: not within %v", what, d)
 	}
 }

@@ -241,7 +241,7 @@ func TestClientKeepAliveGosente(t *testing.T) {
 			c := dialTest(t, a.hs.URL+"/chsk", o)
 			rec.waitState(t, time.Second, "open", func(s State) bool { return s.Open })
 			a.waitEvent(t, tc.wantAtServer, 2*time.Second)
-			time.Sleep(tc.run)
+			time.Sleep(tc.run) // nothing may happen meanwhile: no state to wait for
 			select {
 			case s := <-rec.states:
 				t.Fatalf("unexpected state change: %+v -> %+v", s[0], s[1])

@@ -12,7 +12,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // memStats is the answer of /debug/mem: the server's memory after a
@@ -44,15 +43,6 @@ func readMem() memStats {
 		Goroutines: runtime.NumGoroutine(),
 		NoFile:     noFile(),
 	}
-}
-
-// noFile returns the soft RLIMIT_NOFILE, 0 when unknown.
-func noFile() uint64 {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
-		return 0
-	}
-	return lim.Cur
 }
 
 // vmRSS returns the resident set size from /proc/self/status, 0 where

@@ -9,31 +9,11 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
 // connectTimeout bounds every TCP connect, WebSocket upgrade and handshake.
 const connectTimeout = 15 * time.Second
-
-// raiseNoFile raises the soft RLIMIT_NOFILE to the hard limit and returns
-// the resulting soft limit.
-func raiseNoFile() (uint64, error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, err
-	}
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			return lim.Cur, err
-		}
-	}
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, err
-	}
-	return lim.Cur, nil
-}
 
 // srcDialer dials TCP from 127.0.0.1 … 127.0.0.n in turn, so that more
 // client sockets fit than one source address has ephemeral ports.

@@ -212,10 +212,11 @@ func (f *fakeServer) handle(c net.Conn) {
 		return
 	}
 	f.emitStepEvents(rec)
-	time.Sleep(f.scaled(rec.ElapsedMs))
+	d := f.scaled(rec.ElapsedMs)
 	if f.extraDelay != nil {
-		time.Sleep(f.extraDelay(rec))
+		d += f.extraDelay(rec)
 	}
+	replayPause(time.Now().Add(d))
 	resp := rec.Response
 	body := ""
 	if resp.Body != nil {
@@ -380,7 +381,7 @@ func (f *fakeServer) playWS(c net.Conn, br *bufio.Reader, up *Record) {
 		f.emitStepEvents(r)
 		switch {
 		case r.Kind == KindWSFrame && r.Dir == "s2c":
-			time.Sleep(time.Until(anchor.Add(f.scaled(r.TMs - anchorT))))
+			replayPause(anchor.Add(f.scaled(r.TMs - anchorT)))
 			fr, _ := recordFrame(r)
 			if fr.Opcode == opText && f.alterFrame != nil {
 				fr.Payload = []byte(f.alterFrame(string(fr.Payload)))
@@ -400,7 +401,7 @@ func (f *fakeServer) playWS(c net.Conn, br *bufio.Reader, up *Record) {
 			}
 			anchor, anchorT = time.Now(), r.TMs
 		case r.Kind == KindWSEOF:
-			time.Sleep(time.Until(anchor.Add(f.scaled(r.TMs - anchorT))))
+			replayPause(anchor.Add(f.scaled(r.TMs - anchorT)))
 			if r.Seq == lastSeq && f.late {
 				time.AfterFunc(f.scaled(100), func() { f.emitLate(sc) })
 			}
@@ -428,3 +429,8 @@ func writeServerFrame(w io.Writer, f wsFrame) error {
 	_, err := w.Write(append(hdr, f.Payload...))
 	return err
 }
+
+// replayPause waits until t: the fake server answers when the recorded Sente
+// server did (scaled), which is the behaviour under test, not a wait for a
+// state.
+func replayPause(t time.Time) { time.Sleep(time.Until(t)) }

@@ -45,3 +45,26 @@ func Wait[T any](t testing.TB, ch <-chan T, match func(T) bool, d time.Duration,
 		}
 	}
 }
+
+// Poll checks cond at once and then every interval until it holds, and
+// reports whether it did before d passed. It is how tests wait for a state
+// that nothing signals (goroutine counts, the heap, a port coming free).
+func Poll(d, every time.Duration, cond func() bool) bool {
+	if cond() {
+		return true
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if cond() {
+				return true
+			}
+		case <-deadline.C:
+			return cond()
+		}
+	}
+}
