@@ -235,7 +235,7 @@ func (l sndbufListener) Accept() (net.Conn, error) {
 // clients that misbehave at the byte level: never read, drop the
 // connection mid-frame, close without a close frame.
 type rawWS struct {
-	conn *net.TCPConn
+	conn net.Conn
 	br   *bufio.Reader
 }
 
@@ -390,6 +390,8 @@ func (w *rawWS) closeClean(d time.Duration) {
 // closeAbrupt drops the connection with a TCP reset, as a crashed client or
 // a broken network path does.
 func (w *rawWS) closeAbrupt() {
-	_ = w.conn.SetLinger(0)
+	if tc, ok := w.conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
 	_ = w.conn.Close()
 }
