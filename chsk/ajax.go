@@ -1,7 +1,6 @@
 package chsk
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -44,28 +43,21 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 	case <-poll.Done():
 	case <-timer.C:
 		s.answer(poll, s.timeoutFrame)
-	case <-s.ctx.Done():
+	case <-s.life.ctx.Done():
 		s.answer(poll, s.timeoutFrame)
 	}
 	c.detach(poll)
-}
-
-// answer sends a frame to a parked poll unless it was answered meanwhile.
-func (s *Server) answer(poll *adapter.Poll, frame []byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
-	defer cancel()
-	_ = poll.Send(ctx, frame)
 }
 
 // servePost runs the POST side: checks, one event, and the reply as the
 // response: the handler's reply, :chsk/timeout when it does not come in
 // time, or :chsk/dummy-cb-200 at once when the client wants none.
 func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
-	if !s.enter() {
+	if !s.life.enter() {
 		http.Error(w, "Server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.leave()
+	defer s.life.leave()
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxMessageBytes)
 	data, err := postData(r)
 	if err != nil {
@@ -123,7 +115,7 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 	select {
 	case frame = <-rep.ch:
 	case <-timer.C:
-	case <-s.ctx.Done():
+	case <-s.life.ctx.Done():
 	case <-r.Context().Done():
 	}
 	rep.close()
@@ -139,7 +131,7 @@ var ErrReplyTooLate = errors.New("chsk: the Ajax request was answered already (t
 
 // postReply carries an Ajax reply from the handler to the waiting POST.
 type postReply struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // a leaf
 	ch     chan []byte
 	closed bool
 }

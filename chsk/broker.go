@@ -52,3 +52,16 @@ type Presence interface {
 	// Connected returns the uids connected on any node.
 	Connected(ctx context.Context) (ConnectedUIDs, error)
 }
+
+// ConnectedUIDs is a snapshot of the users with at least one client connected
+// (Sente's connected-uids): over WebSocket, over Ajax, and over either.
+type ConnectedUIDs struct {
+	WS, Ajax, Any []any
+}
+
+// UIDChange reports that a uid's connection state changed: whether it now
+// has WebSocket clients, Ajax clients, neither or both.
+type UIDChange struct {
+	UID      any
+	WS, Ajax bool
+}

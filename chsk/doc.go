@@ -22,9 +22,8 @@
 // everybody (Broadcast); each client receives them in order, batched like
 // Sente does.
 //
-// Dial connects a Go Client to any Sente server (gosente or Clojure, 1.17
-// and 1.21+), over WebSocket with Ajax fallback; Bootstrap reads the CSRF
-// token from a page as a browser does.
+// The Go client, which connects to any Sente server (gosente or Clojure),
+// is package github.com/gosente/gosente/chsk/client.
 //
 // # Resources
 //
@@ -44,4 +43,24 @@
 // values; where gosente deliberately differs (per-client FIFO delivery,
 // pushes that wait for a reconnecting client, bounded queues) the field
 // documentation says so.
+//
+// # Inside the package
+//
+// For maintainers. Files name identifiers of their own or of files below
+// them, never above (TestFilesReferOneWay checks it with go/types), from the
+// bottom: the API's plain types (message, router, broker, security, options);
+// what every client shares (life: the lifecycle Shutdown waits for; flush:
+// batching windows; queue: one client's send queue; hub: options, logger,
+// counters and fixed frames; checks); clients and where they live (tab: one
+// client's state; registry: uids to tabs; park: the idle-socket poller); the
+// Server and its entry points (server, websocket, ajax, push, serve).
+//
+// Each mutex is locked in the one file that declares it, and the lock order
+// is written at its declaration; in short: Server.pubMu → registry.mu →
+// tab.mu → the adapter's connection locks, and parker.mu → lifecycle.mu;
+// every other lock is a leaf. A method named xLocked is called with its
+// receiver's lock held and returns with it still held; one named xUnlock is
+// called with it held and releases it. Application code that runs on the
+// server's goroutines (the Handler, OnUIDChange) is wrapped in one
+// panic-recovery path, hub.recoverPanic, which logs through Options.Logger.
 package chsk

@@ -2,39 +2,36 @@ package chsk
 
 import (
 	"sync"
-
-	"github.com/gosente/gosente/chsk/adapter"
+	"time"
 )
+
+// flushable is a client whose batching window the flusher closes.
+type flushable interface{ flush() }
 
 // flusher ends batching windows. The pushes of one window share one timer
 // per transport: a window opens with a push to a client with nothing
 // pending and closes SendBufferWS (or SendBufferAjax) later for every client
 // pushed to meanwhile. No push waits longer than the window, and a broadcast
-// to 10,000 clients arms one timer, not 10,000.
+// to 10,000 clients arms one timer, not 10,000. Its mutex is a leaf.
 type flusher struct {
-	srv *Server
-	mu  sync.Mutex
-	due [2][]*tab // by transport: the clients whose window is open
+	life *lifecycle
+	mu   sync.Mutex
+	due  [2][]flushable // by transport (0 WebSocket, 1 Ajax): the clients whose window is open
 }
 
-// schedule closes c's window with its transport's current one, or at once
-// when the window is off. c.mu is not held.
-func (f *flusher) schedule(c *tab) {
-	d := c.window()
+// schedule closes c's window, on transport i, with the transport's current
+// window of length d, or at once when d ≤ 0. No client lock is held.
+func (f *flusher) schedule(i int, d time.Duration, c flushable) {
 	if d <= 0 {
-		f.srv.goTracked(c.flush) // the sender never writes to a client itself
+		f.life.goTracked(c.flush) // the sender never writes to a client itself
 		return
-	}
-	i := 0
-	if c.kind == adapter.Ajax {
-		i = 1
 	}
 	f.mu.Lock()
 	first := len(f.due[i]) == 0
 	f.due[i] = append(f.due[i], c)
 	f.mu.Unlock()
 	if first {
-		f.srv.afterFunc(d, func() { f.fire(i) })
+		f.life.afterFunc(d, func() { f.fire(i) })
 	}
 }
 
@@ -46,6 +43,6 @@ func (f *flusher) fire(i int) {
 	f.due[i] = nil
 	f.mu.Unlock()
 	for _, c := range list {
-		f.srv.goTracked(c.flush)
+		f.life.goTracked(c.flush)
 	}
 }

@@ -226,7 +226,7 @@ func TestHardeningMaxQueueInFlight(t *testing.T) {
 // pushes queued on the server.
 func hardWaitQueue(t *testing.T, a *refApp, cid string, n int) {
 	t.Helper()
-	waitTab(t, a.srv, adapter.WebSocket, cid, "a queue of "+strconv.Itoa(n), func(c *tab) bool { return len(c.pending)+len(c.out) == n })
+	waitTab(t, a.srv, adapter.WebSocket, cid, "a queue of "+strconv.Itoa(n), func(c *tab) bool { return c.q.len() == n })
 }
 
 // hardWaitDetached waits until the server noticed that client cid's

@@ -60,7 +60,7 @@ func (s *Server) publish(p Publication, ev wire.Event) error {
 		return ErrShutdown
 	}
 	if s.cfg.Broker != nil {
-		return s.cfg.Broker.Publish(s.ctx, p)
+		return s.cfg.Broker.Publish(s.life.ctx, p)
 	}
 	if !s.publishLocal(p) {
 		return ErrShutdown

@@ -8,22 +8,12 @@ import (
 	"github.com/gosente/gosente/chsk/wire"
 )
 
-// ConnectedUIDs is a snapshot of the users with at least one client connected
-// (Sente's connected-uids): over WebSocket, over Ajax, and over either.
-type ConnectedUIDs struct {
-	WS, Ajax, Any []any
-}
-
-// UIDChange reports that a uid's connection state changed: whether it now
-// has WebSocket clients, Ajax clients, neither or both.
-type UIDChange struct {
-	UID      any
-	WS, Ajax bool
-}
-
-// registry maps uids to their clients. Lock order: registry.mu, then client.mu.
+// registry maps uids to their clients (tabs) and runs each uid's
+// notifications in order. Only this file locks registry.mu. Lock order:
+// registry.mu before tab.mu (expire and ensure lock a tab while holding
+// it); Server.pubMu before registry.mu.
 type registry struct {
-	srv   *Server
+	h     *hub
 	mu    sync.Mutex
 	uids  map[string]*uidEntry
 	notes map[string]*uidNotes // by uid key, while some are undelivered
@@ -145,27 +135,26 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 		g.mu.Unlock()
 		return c, nil
 	}
-	if max := g.srv.cfg.MaxClientsPerUID; max > 0 && len(e.ws)+len(e.ajax) >= max {
+	if max := g.h.cfg.MaxClientsPerUID; max > 0 && len(e.ws)+len(e.ajax) >= max {
 		g.mu.Unlock()
 		return nil, &Rejection{Kind: RejectLimit, Status: http.StatusTooManyRequests,
 			Body: "Too many connections", Reason: "the user has MaxClientsPerUID clients connected already"}
 	}
-	c = &tab{srv: g.srv, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: r}
+	c = &tab{h: g.h, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: r}
+	c.expire = func(gen uint64) { g.expire(c, gen) }
 	if !attaching {
-		c.mu.Lock()
-		c.startGraceLocked() // until a connection attaches
-		c.mu.Unlock()
+		c.startGrace() // until a connection attaches
 	}
 	e.add(kind, cid, c)
 	run := false
 	if len(e.clients(kind)) == 1 {
 		change := UIDChange{UID: uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
-		run = g.notifyLocked(uidKey, func() { g.srv.uidChanged(change) })
+		run = g.notifyLocked(uidKey, func() { g.h.uidChanged(change) })
 	}
 	if opened {
 		m := &Message{Event: wire.Event{ID: wire.EvUidportOpen, Data: uid}, UID: uid,
 			ClientID: cid, Transport: kind, Request: r}
-		run = g.notifyLocked(uidKey, func() { g.srv.deliver(m) }) || run
+		run = g.notifyLocked(uidKey, func() { g.h.deliver(m) }) || run
 	}
 	g.mu.Unlock()
 	if run {
@@ -174,18 +163,16 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 	return c, nil
 }
 
-// attach attaches conn to the client for (kind, uid, cid), starting from c:
-// if c's grace period ran out before conn came (a slow upgrade, a loaded
-// server), a new client takes its place, as if it had just connected. A nil
-// client with a Rejection means MaxClientsPerUID was reached meanwhile.
-func (g *registry) attach(c *tab, conn adapter.Conn, sock *socket, r *http.Request, first []byte) (*tab, *Rejection) {
+// attach attaches conn to the client for (kind, uid, cid), starting from c,
+// and returns the client it attached to: if c's grace period ran out before
+// conn came (a slow upgrade, a loaded server), a new client takes its place,
+// as if it had just connected. A nil client with a Rejection means
+// MaxClientsPerUID was reached meanwhile.
+func (g *registry) attach(c *tab, conn adapter.Conn, sock keepAlive, r *http.Request, first []byte) (*tab, *Rejection) {
 	for !c.attach(conn, sock, r, first) {
 		var rej *Rejection
 		if c, rej = g.ensure(c.kind, c.uid, c.uidKey, c.cid, r, true); rej != nil {
 			return nil, rej
-		}
-		if sock != nil {
-			sock.c = c
 		}
 	}
 	return c, nil
@@ -195,20 +182,11 @@ func (g *registry) attach(c *tab, conn adapter.Conn, sock *socket, r *http.Reque
 // new connection, and emits :chsk/uidport-close when it was the uid's last.
 func (g *registry) expire(c *tab, gen uint64) {
 	g.mu.Lock()
-	c.mu.Lock()
-	if c.gen != gen || c.conn != nil || c.removed {
-		c.mu.Unlock()
+	req, ok := c.remove(gen)
+	if !ok {
 		g.mu.Unlock()
 		return
 	}
-	c.removed = true
-	c.graceT = nil
-	c.flushing = false
-	clear(c.pending)
-	c.pending, c.out = nil, nil
-	c.drops++
-	req := c.req
-	c.mu.Unlock()
 	e := g.uids[c.uidKey]
 	if e == nil || e.clients(c.kind)[c.cid] != c {
 		g.mu.Unlock()
@@ -222,12 +200,12 @@ func (g *registry) expire(c *tab, gen uint64) {
 	run := false
 	if len(e.clients(c.kind)) == 0 {
 		change := UIDChange{UID: c.uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
-		run = g.notifyLocked(c.uidKey, func() { g.srv.uidChanged(change) })
+		run = g.notifyLocked(c.uidKey, func() { g.h.uidChanged(change) })
 	}
 	if closed {
 		m := &Message{Event: wire.Event{ID: wire.EvUidportClose, Data: c.uid}, UID: c.uid,
 			ClientID: c.cid, Transport: c.kind, Request: req}
-		run = g.notifyLocked(c.uidKey, func() { g.srv.deliver(m) }) || run
+		run = g.notifyLocked(c.uidKey, func() { g.h.deliver(m) }) || run
 	}
 	g.mu.Unlock()
 	if run {

@@ -2,7 +2,6 @@ package chsk
 
 import (
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 
@@ -14,12 +13,9 @@ import (
 // handler go to the default handler, which by default ignores them.
 // A Router is safe for concurrent use.
 type Router struct {
-	mu       sync.RWMutex
+	mu       sync.RWMutex // a leaf
 	handlers map[wire.Keyword]Handler
 	fallback Handler
-	// OnPanic is called when a handler panics; the panic is recovered so
-	// that one bad event cannot end a connection. Nil logs it.
-	OnPanic func(m *Message, v any)
 }
 
 // NewRouter returns an empty Router.
@@ -54,26 +50,17 @@ func (rt *Router) Default(h Handler) {
 	rt.fallback = h
 }
 
-// ServeEvent dispatches m.
+// ServeEvent dispatches m. A handler's panic is not recovered here: the
+// Server recovers and logs it, as net/http does for an http.Handler.
 func (rt *Router) ServeEvent(m *Message) {
 	rt.mu.RLock()
 	h, ok := rt.handlers[m.Event.ID]
 	if !ok {
 		h = rt.fallback
 	}
-	onPanic := rt.OnPanic
 	rt.mu.RUnlock()
 	if h == nil {
 		return
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			if onPanic != nil {
-				onPanic(m, v)
-				return
-			}
-			slog.Error("chsk: event handler panicked", "id", string(m.Event.ID), "panic", fmt.Sprint(v))
-		}
-	}()
-	h.ServeEvent(m)
+	h.ServeEvent(m) // a panic goes up to the Server, which logs it
 }

@@ -301,7 +301,7 @@ func TestAjax(t *testing.T) {
 
 	// A push between polls waits for the next poll.
 	_, _ = a.ajaxPost(t, cookie, token, "probe-d", `[[:test/push {:n 9}] nil]`)
-	waitTab(t, a.srv, adapter.Ajax, "probe-d", "two pushes waiting for a poll", func(c *tab) bool { return len(c.pending) == 2 && !c.flushing })
+	waitTab(t, a.srv, adapter.Ajax, "probe-d", "two pushes waiting for a poll", func(c *tab) bool { return len(c.q.pending) == 2 && !c.q.flushing })
 	start = time.Now()
 	_, body = a.ajaxGet(t, cookie, token, "probe-d", false)
 	require.Equal(t, `[[[:test/pushed {:n 9}] [:test/pushed {:n 9}]] nil]`, body)

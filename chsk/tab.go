@@ -12,41 +12,49 @@ import (
 	"github.com/gosente/gosente/chsk/wire"
 )
 
-// client is the server's state for one (transport, uid, client-id): a browser
+// tab is the server's state for one (transport, uid, client-id): a browser
 // tab. It outlives single sockets and polls by the close grace period, and
-// holds the frames and pushes waiting for its next connection, in order.
+// queues the frames and pushes waiting for its next connection, in order.
+//
+// Only this file locks tab.mu. Lock order: registry.mu before tab.mu; while
+// tab.mu is held, the only other locks taken are the adapter's, by closing a
+// connection. Neighbours change a tab through its methods: attach, detach,
+// startGrace, remove (the registry), push and send (senders), flush (the
+// flusher), shutdown and closeConn (Shutdown).
 type tab struct {
-	srv    *Server
+	h      *hub
+	expire func(gen uint64) // the registry's: the close grace of generation gen ran out
 	kind   adapter.Transport
 	uid    any
 	uidKey string
 	cid    string
 
 	mu       sync.Mutex
+	q        sendQueue
 	req      *http.Request // latest connecting request
 	conn     adapter.Conn  // current socket or parked poll; nil between them
-	sock     *socket       // WebSocket state while conn is a socket
-	out      [][]byte      // frames to write before pushes (WS replies, pings)
-	pending  []wire.Raw    // pushed events not yet sent
-	flushing bool          // a batching window is open (see flusher)
+	sock     keepAlive     // the socket's keep-alive while conn is a socket
 	graceT   *time.Timer   // armed while conn is nil
 	gen      uint64        // bumped on every attach and detach
-	writing  bool          // a goroutine is draining the queues
 	finish   bool          // Shutdown: end the connection after the last drain
 	finished chan struct{} // closed by the last drain, when Shutdown waits for it
 	removed  bool          // no longer in the registry
 	slowDrop bool          // disconnected for falling behind
-	drops    uint64        // bumped whenever the queues are dropped
 }
+
+// keepAlive is what a tab tells its socket's keep-alive (socket, in
+// websocket.go): a push batch went out, which counts as activity.
+type keepAlive interface{ active() }
 
 var errSlowClient = errors.New("chsk: client fell too far behind")
 
-// window is the batching window of the client's transport.
-func (c *tab) window() time.Duration {
+// window is the batching window of the client's transport, and the
+// flusher's index for it.
+func (c *tab) window() (time.Duration, int) {
 	if c.kind == adapter.WebSocket {
-		return c.srv.cfg.SendBufferWS
+		return c.h.cfg.SendBufferWS, 0
 	}
-	return c.srv.cfg.SendBufferAjax
+	return c.h.cfg.SendBufferAjax, 1
 }
 
 // push queues one printed event for the next batch.
@@ -56,18 +64,16 @@ func (c *tab) push(ev wire.Raw) {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.pending)+len(c.out) >= c.srv.cfg.MaxQueue {
-		c.dropSlowLocked()
+	if c.q.len() >= c.h.cfg.MaxQueue {
+		c.dropSlowUnlock()
 		return
 	}
-	c.pending = append(c.pending, ev)
-	if c.flushing {
-		c.mu.Unlock()
-		return
-	}
-	c.flushing = true
+	opened := c.q.addPush(ev)
 	c.mu.Unlock()
-	c.srv.flushes.schedule(c)
+	if opened {
+		d, i := c.window()
+		c.h.flushes.schedule(i, d, c)
+	}
 }
 
 // send queues a frame for the current socket (replies, pongs, pings).
@@ -77,59 +83,43 @@ func (c *tab) send(frame []byte) error {
 		c.mu.Unlock()
 		return adapter.ErrClosed
 	}
-	if len(c.pending)+len(c.out) >= c.srv.cfg.MaxQueue {
-		c.dropSlowLocked()
+	if c.q.len() >= c.h.cfg.MaxQueue {
+		c.dropSlowUnlock()
 		return errSlowClient
 	}
-	c.out = append(c.out, frame)
-	c.drainLocked()
+	c.q.addFrame(frame)
+	c.drainUnlock()
 	return nil
 }
 
 // flush ends the batching window.
 func (c *tab) flush() {
 	c.mu.Lock()
-	c.flushing = false
-	c.drainLocked()
+	c.q.closeWindow()
+	c.drainUnlock()
 }
 
-// drainLocked writes queued frames, then pending pushes as one batch, to the
+// drainUnlock writes queued frames, then pending pushes as one batch, to the
 // current connection. Only one goroutine drains at a time; others just queue.
-// It is called with c.mu held and returns with it released.
-func (c *tab) drainLocked() {
-	if c.writing {
+// It is called with c.mu held and releases it.
+func (c *tab) drainUnlock() {
+	if !c.q.beginDrain() {
 		c.mu.Unlock()
 		return
 	}
-	c.writing = true
 	for c.conn != nil {
 		conn, sock := c.conn, c.sock
-		// What is being written leaves the queues at once: MaxQueue counts
-		// what waits, so a client that read everything is never "behind".
-		var (
-			frame []byte
-			taken []wire.Raw
-		)
-		switch {
-		case len(c.out) > 0:
-			frame = c.out[0]
-			c.out[0] = nil
-			c.out = c.out[1:]
-		case len(c.pending) > 0 && !c.flushing:
-			taken = c.pending
-			frame = c.srv.batchFrame(taken)
-			c.pending = nil
-		}
+		frame, taken := c.q.next(c.h.batchFrame)
 		if frame == nil {
 			break
 		}
-		drops := c.drops
+		gen := c.q.generation()
 		c.mu.Unlock()
-		err := c.srv.write(conn, frame)
+		err := c.h.write(conn, frame)
 		timedOut := errors.Is(err, context.DeadlineExceeded)
 		c.mu.Lock()
-		if c.drops != drops {
-			break // the queues were dropped meanwhile: the client is on its way out
+		if c.q.generation() != gen {
+			break // the queue was dropped meanwhile: the client is on its way out
 		}
 		if err != nil {
 			// A newer connection replaced this one meanwhile (a tab that
@@ -140,11 +130,7 @@ func (c *tab) drainLocked() {
 			// the new socket's handshake.
 			replaced := c.conn != nil && c.conn != conn
 			if replaced || errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
-				if taken != nil {
-					c.pending = append(taken, c.pending...)
-				} else if !replaced {
-					c.out = append([][]byte{frame}, c.out...)
-				}
+				c.q.putBack(frame, taken, !replaced)
 				if replaced {
 					_ = conn.Close()
 				} else {
@@ -153,10 +139,10 @@ func (c *tab) drainLocked() {
 				continue
 			}
 			if timedOut && !c.slowDrop { // the client does not read: a slow consumer too
-				c.srv.stats.slowDisconnects.Add(1)
+				c.h.stats.slowDisconnects.Add(1)
 				c.slowDrop = true // counted once, whatever its queue does next
 			}
-			c.srv.log.Debug("chsk: write failed", slog.String("client-id", c.cid), slog.Any("err", err))
+			c.h.log.Debug("chsk: write failed", slog.String("client-id", c.cid), slog.Any("err", err))
 			_ = conn.Close()
 			c.detachLocked(conn)
 			break
@@ -168,9 +154,9 @@ func (c *tab) drainLocked() {
 			c.detachLocked(conn) // a poll takes one frame
 		}
 	}
-	c.writing = false
+	c.q.endDrain()
 	if c.finish {
-		c.finishLocked()
+		c.finishUnlock()
 		return
 	}
 	c.mu.Unlock()
@@ -182,27 +168,26 @@ func (c *tab) drainLocked() {
 func (c *tab) shutdown() {
 	c.mu.Lock()
 	c.finish = true
-	c.flushing = false
+	c.q.closeWindow()
 	if c.graceT != nil {
 		c.graceT.Stop()
 		c.graceT = nil
 	}
 	finished := make(chan struct{})
 	c.finished = finished
-	c.drainLocked() // the writer, this goroutine or another, calls finishLocked
+	c.drainUnlock() // the writer, this goroutine or another, calls finishUnlock
 	<-finished
 }
 
-// finishLocked ends the client's connection after its last drain: a socket
+// finishUnlock ends the client's connection after its last drain: a socket
 // is dropped (uncleanly, so that clients of every Sente version reconnect),
 // a parked poll answered :chsk/timeout. Pushes still queued, for a client
 // with no connection, are counted as undelivered. It is called with c.mu
 // held and releases it.
-func (c *tab) finishLocked() {
-	conn, undelivered := c.conn, len(c.pending)
-	clear(c.pending)
-	clear(c.out)
-	c.pending, c.out, c.conn, c.sock = nil, nil, nil, nil
+func (c *tab) finishUnlock() {
+	conn := c.conn
+	undelivered := c.q.drop()
+	c.conn, c.sock = nil, nil
 	finished := c.finished
 	c.finished = nil
 	c.mu.Unlock()
@@ -210,15 +195,26 @@ func (c *tab) finishLocked() {
 		defer close(finished)
 	}
 	if undelivered > 0 {
-		c.srv.stats.undelivered.Add(uint64(undelivered))
-		c.srv.log.Warn("chsk: pushes not delivered at shutdown: the client had no connection",
+		c.h.stats.undelivered.Add(uint64(undelivered))
+		c.h.log.Warn("chsk: pushes not delivered at shutdown: the client had no connection",
 			slog.String("client-id", c.cid), slog.String("transport", c.kind.String()), slog.Int("pushes", undelivered))
 	}
 	switch conn := conn.(type) {
 	case nil:
 	case *adapter.Poll:
-		c.srv.answer(conn, c.srv.timeoutFrame) // the client polls again at once
+		c.h.answer(conn, c.h.timeoutFrame) // the client polls again at once
 	default:
+		_ = conn.Close()
+	}
+}
+
+// closeConn closes the client's connection, if it has one: for Shutdown,
+// when its writes outlived Shutdown's context.
+func (c *tab) closeConn() {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	if conn != nil {
 		_ = conn.Close()
 	}
 }
@@ -227,14 +223,14 @@ func (c *tab) finishLocked() {
 // handshake), then what waited for it.
 // It reports false, and does nothing, if c was removed meanwhile (its grace
 // period ran out first): the caller then needs a new client.
-func (c *tab) attach(conn adapter.Conn, sock *socket, r *http.Request, first []byte) bool {
+func (c *tab) attach(conn adapter.Conn, sock keepAlive, r *http.Request, first []byte) bool {
 	c.mu.Lock()
 	if c.removed {
 		c.mu.Unlock()
 		return false
 	}
 	if first != nil {
-		c.out = append([][]byte{first}, c.out...)
+		c.q.addFirst(first)
 	}
 	var oldPoll *adapter.Poll
 	if old := c.conn; old != nil && old != conn {
@@ -251,9 +247,9 @@ func (c *tab) attach(conn adapter.Conn, sock *socket, r *http.Request, first []b
 		c.graceT.Stop()
 		c.graceT = nil
 	}
-	c.drainLocked()
+	c.drainUnlock()
 	if oldPoll != nil {
-		c.srv.answer(oldPoll, c.srv.timeoutFrame) // not under c.mu: a write may be slow
+		c.h.answer(oldPoll, c.h.timeoutFrame) // not under c.mu: a write may be slow
 	}
 	return true
 }
@@ -274,9 +270,11 @@ func (c *tab) detachLocked(conn adapter.Conn) {
 	c.startGraceLocked()
 }
 
-// abandon starts the close grace period of a client whose connection did
-// not come after all (see registry.ensure's attaching).
-func (c *tab) abandon() {
+// startGrace starts the close grace period of a client that has no
+// connection and no grace period running: a new Ajax client until its first
+// poll, or one whose socket did not come after all (see registry.ensure's
+// attaching).
+func (c *tab) startGrace() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.conn == nil && c.graceT == nil && !c.removed {
@@ -285,34 +283,47 @@ func (c *tab) abandon() {
 }
 
 // startGraceLocked starts the close grace period: unless a connection
-// attaches before it ends, the client is forgotten.
+// attaches before it ends, the registry forgets the client.
 func (c *tab) startGraceLocked() {
 	c.gen++
 	gen := c.gen
-	grace := c.srv.cfg.CloseGraceWS
+	grace := c.h.cfg.CloseGraceWS
 	if c.kind == adapter.Ajax {
-		grace = c.srv.cfg.CloseGraceAjax
+		grace = c.h.cfg.CloseGraceAjax
 	}
-	c.graceT = c.srv.afterFunc(grace, func() { c.srv.reg.expire(c, gen) })
+	c.graceT = c.h.life.afterFunc(grace, func() { c.expire(gen) })
 }
 
-// dropSlowLocked disconnects a client that fell behind: its queues are
+// remove marks c removed if its close grace of generation gen ran out with
+// no connection since, dropping what was queued, and returns its latest
+// request; otherwise it changes nothing and reports false. The registry
+// calls it with registry.mu held.
+func (c *tab) remove(gen uint64) (*http.Request, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.conn != nil || c.removed {
+		return nil, false
+	}
+	c.removed = true
+	c.graceT = nil
+	c.q.drop()
+	return c.req, true
+}
+
+// dropSlowUnlock disconnects a client that fell behind: its queue is
 // dropped and its connection closed (uncleanly, so that Sente clients of every
 // version reconnect). It is called with c.mu held and releases it.
-func (c *tab) dropSlowLocked() {
+func (c *tab) dropSlowUnlock() {
 	conn := c.conn
-	clear(c.pending)
-	clear(c.out)
-	c.pending, c.out = nil, nil
-	c.drops++
+	c.q.drop()
 	if c.slowDrop {
 		c.mu.Unlock() // dropped already; its connection is on its way out
 		return
 	}
 	c.slowDrop = true
 	c.mu.Unlock()
-	c.srv.stats.slowDisconnects.Add(1)
-	c.srv.log.Warn("chsk: disconnecting a client that does not keep up",
+	c.h.stats.slowDisconnects.Add(1)
+	c.h.log.Warn("chsk: disconnecting a client that does not keep up",
 		slog.String("client-id", c.cid), slog.String("transport", c.kind.String()))
 	if conn != nil {
 		_ = conn.Close()

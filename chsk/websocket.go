@@ -29,7 +29,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	attached := false
 	defer func() {
 		if !attached {
-			c.abandon()
+			c.startGrace()
 		}
 	}()
 	hs, err := s.handshakeFrame(r, uid)
@@ -49,7 +49,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		s.log.Debug("chsk: WebSocket upgrade failed", slog.Any("err", err))
 		return
 	}
-	if !s.enter() {
+	if !s.life.enter() {
 		ws.Close()
 		return
 	}
@@ -59,7 +59,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	rctx, rcancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	r = r.WithContext(rctx)
 	sr := &sockReader{srv: s, c: c, ws: ws, r: r, cancel: rcancel}
-	sr.sock = &socket{srv: s, c: c, ws: ws}
+	sr.sock = &socket{h: &s.hub, c: c, ws: ws}
 	sr.sock.active()
 	// The handshake goes out as the socket's first frame when it attaches:
 	// no push can come before it, and none falls between the two.
@@ -67,10 +67,11 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		s.log.Info("chsk: socket refused after its upgrade", slog.String("reason", rej.Reason))
 		ws.Close()
 		rcancel()
-		s.leave()
+		s.life.leave()
 		return
 	}
 	attached = true
+	sr.sock.c = sr.c // the client attached to (a new one if c's grace ran out first)
 	sr.sock.start()
 	go sr.run()
 }
@@ -78,7 +79,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 // parkAfter is the idle time after which a socket parks, or 0 where
 // sockets cannot park.
 func (s *Server) parkAfter() time.Duration {
-	if s.cfg.ParkAfter <= 0 || s.idlePoller() == nil {
+	if s.cfg.ParkAfter <= 0 || s.park.poller() == nil {
 		return 0
 	}
 	return s.cfg.ParkAfter
@@ -99,9 +100,9 @@ type sockReader struct {
 func (sr *sockReader) run() {
 	s := sr.srv
 	for {
-		data, binary, err := sr.ws.Read(s.ctx)
+		data, binary, err := sr.ws.Read(s.life.ctx)
 		if err == adapter.ErrIdle {
-			p := s.idlePoller()
+			p := s.park.poller()
 			if p == nil {
 				continue // Shutdown began: the next Read ends
 			}
@@ -110,9 +111,7 @@ func (sr *sockReader) run() {
 				return // parked: p runs sr.run again on a new goroutine
 			}
 			if !errors.Is(err, adapter.ErrClosed) {
-				s.parkRefused.Do(func() {
-					s.log.Info("chsk: idle WebSockets keep a goroutine each", slog.Any("err", err))
-				})
+				s.park.logRefused(err)
 			}
 			continue
 		}
@@ -131,7 +130,7 @@ func (sr *sockReader) end() {
 	sr.c.detach(sr.ws)
 	sr.ws.Close()
 	sr.cancel()
-	sr.srv.leave()
+	sr.srv.life.leave()
 }
 
 // handleFrame delivers one client frame: Sente's own pings and pongs are
@@ -176,41 +175,16 @@ func (s *Server) handleFrame(c *tab, sock *socket, r *http.Request, data []byte,
 	s.deliver(m)
 }
 
-// unpackEvent reads a client frame into the event a handler sees, following
-// Options.BadPackage for frames it cannot read.
-func (s *Server) unpackEvent(cid string, data []byte) (wire.Event, any, bool) {
-	var (
-		ev  wire.Event
-		cb  any
-		ok  bool
-		err error
-	)
-	if s.edn != nil {
-		ev, cb, ok, err = wire.ServerEvent(data, s.cfg.BadPackage, &s.edn.Limits)
-	} else {
-		var env wire.Envelope
-		if env, err = s.cfg.Packer.Unpack(data); err == nil {
-			ev, cb, ok = wire.AsEvent(env.Payload), env.CB, true
-		} else if s.cfg.BadPackage != wire.BadPackageDrop {
-			ev, ok = wire.BadPackage(""), true
-		}
-	}
-	if err != nil {
-		s.log.Debug("chsk: unreadable frame", slog.String("client-id", cid), slog.Any("err", err))
-	}
-	return ev, cb, ok
-}
-
 // socket is the keep-alive state of one WebSocket.
 type socket struct {
-	srv *Server
-	c   *tab
-	ws  *adapter.WS
+	h  *hub
+	c  *tab
+	ws *adapter.WS
 
 	lastActive atomic.Int64 // unix nanoseconds of the last client frame or push
 	ponged     atomic.Bool  // the client answered a ping: it is Sente 1.19+
 
-	mu      sync.Mutex
+	mu      sync.Mutex // a leaf: tick releases it before it sends a ping
 	timer   *time.Timer
 	seen    int64 // lastActive as of the previous tick
 	pingAt  int64 // when an unanswered ping went out, in ping-timeout mode
@@ -220,13 +194,13 @@ type socket struct {
 func (k *socket) active() { k.lastActive.Store(time.Now().UnixNano()) }
 
 func (k *socket) start() {
-	if k.srv.cfg.KeepAlive < 0 {
+	if k.h.cfg.KeepAlive < 0 {
 		return
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.seen = k.lastActive.Load()
-	k.timer = k.srv.afterFunc(k.srv.cfg.KeepAlive, k.tick)
+	k.timer = k.h.life.afterFunc(k.h.cfg.KeepAlive, k.tick)
 }
 
 func (k *socket) stop() {
@@ -247,13 +221,13 @@ func (k *socket) tick() {
 		k.mu.Unlock()
 		return
 	}
-	cfg := &k.srv.cfg
+	cfg := &k.h.cfg
 	last := k.lastActive.Load()
 	if k.pingAt != 0 {
 		if last <= k.pingAt {
 			k.stopped = true
 			k.mu.Unlock()
-			k.srv.log.Debug("chsk: closing a socket that did not answer a ping", slog.String("client-id", k.c.cid))
+			k.h.log.Debug("chsk: closing a socket that did not answer a ping", slog.String("client-id", k.c.cid))
 			_ = k.ws.CloseClean("")
 			return
 		}
