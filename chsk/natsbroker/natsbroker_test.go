@@ -66,16 +66,27 @@ func (n *natsServer) stop() {
 func TestNATSCluster(t *testing.T) {
 	ns := startNATS(t)
 	url := ns.s.ClientURL()
+	type conn struct {
+		nc   *nats.Conn
+		down chan struct{} // a signal per disconnection
+	}
 	var mu sync.Mutex
-	var conns []*nats.Conn
+	var conns []conn
 	clustertest.Run(t, clustertest.Engine{
 		NewBroker: func(t *testing.T, ttl time.Duration) (clustertest.Broker, func()) {
-			nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+			down := make(chan struct{}, 1)
+			nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond),
+				nats.DisconnectErrHandler(func(*nats.Conn, error) {
+					select {
+					case down <- struct{}{}:
+					default:
+					}
+				}))
 			if err != nil {
 				t.Fatal(err)
 			}
 			mu.Lock()
-			conns = append(conns, nc)
+			conns = append(conns, conn{nc, down})
 			mu.Unlock()
 			b, err := natsbroker.New(nc, &natsbroker.Options{TTL: ttl, Timeout: time.Second})
 			if err != nil {
@@ -96,16 +107,24 @@ func TestNATSCluster(t *testing.T) {
 			return b, kill
 		},
 		Restart: func(t *testing.T, during func()) {
-			ns.stop()
-			// The outage starts for a broker when its connection notices.
 			mu.Lock()
 			defer mu.Unlock()
-			for _, nc := range conns {
-				for i := 0; nc.IsConnected(); i++ {
-					if i == 500 {
-						t.Fatal("a connection did not notice the server's shutdown")
-					}
-					time.Sleep(10 * time.Millisecond) // nats.go's read loop has no event to wait on from here
+			for _, c := range conns { // forget disconnections of earlier restarts
+				select {
+				case <-c.down:
+				default:
+				}
+			}
+			ns.stop()
+			// The outage starts for a broker when its connection notices.
+			for _, c := range conns {
+				if c.nc.IsClosed() {
+					continue // a killed node's
+				}
+				select {
+				case <-c.down:
+				case <-time.After(5 * time.Second):
+					t.Fatal("a connection did not notice the server's shutdown")
 				}
 			}
 			during()

@@ -1,11 +1,14 @@
 package redisbroker_test
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,22 +53,28 @@ func (s *redisServer) start(path string) {
 	s.t.Helper()
 	s.cmd = exec.Command(path, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.t.TempDir())
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: s.addr()})
-	defer rdb.Close()
-	for i := 0; ; i++ { // until it answers; bounded
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := rdb.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
+	ready := make(chan struct{})
+	go func() { // redis-server logs to stdout; the rest of it is discarded
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Ready to accept connections") {
+				close(ready)
+				break
+			}
 		}
-		if i == 100 {
-			s.t.Fatalf("redis-server did not start: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond) // a starting process: nothing to wait on but its port
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		s.t.Fatal("redis-server did not say it is ready within 10s")
 	}
 }
 
