@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -43,6 +44,9 @@ type config struct {
 	Logger          *slog.Logger
 	RedisURL        string // sessions in Redis (-redis)
 	NATSURL         string // sessions in NATS JetStream KV (-nats)
+	MetricsAddr     string // serve Prometheus metrics on /metrics of this address (-metrics-addr)
+
+	metricsLn net.Listener // where -metrics-addr listens (main opens it; tests may set it)
 
 	sessionKV kv            // where sessions live; nil: in this process's memory (SessionTTL, MaxSessions)
 	broker    chsk.Broker   // pushes to the clients of every node; nil: this node's
