@@ -7,6 +7,7 @@
 //	go run ./examples/counter -addr :8081 -redis redis://localhost:6379/0   # sessions in Redis
 //	go run ./examples/counter -addr :8082 -nats nats://localhost:4222       # sessions in NATS KV
 //	go run ./examples/counter -metrics-addr 127.0.0.1:9090                  # Prometheus metrics on /metrics
+//	go run ./examples/counter -packer msgpack -gzip                         # for a Sente front end with gzip-msgpack
 package main
 
 import (
@@ -35,6 +36,8 @@ func main() {
 	flag.DurationVar(&cfg.TickEvery, "tick", cfg.TickEvery, "interval of the server's tick push")
 	flag.StringVar(&cfg.RedisURL, "redis", "", "keep sessions in Redis at this URL (redis://HOST:PORT/DB), shared by the nodes using it")
 	flag.StringVar(&cfg.NATSURL, "nats", "", "keep sessions in a JetStream KV bucket of the NATS server at this URL (nats://HOST:PORT), shared by the nodes using it")
+	flag.StringVar(&cfg.Packer, "packer", "edn", "Sente packer on /chsk: edn, transit or msgpack (this page's browser client speaks edn only; the others are for Sente ClojureScript front ends)")
+	flag.BoolVar(&cfg.Gzip, "gzip", false, "wrap the packer in Sente's gzip packer (-packer msgpack -gzip is Sente's gzip-msgpack, -packer edn -gzip its gzip-edn)")
 	flag.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://ADDR/metrics, a listener apart from the app's (e.g. 127.0.0.1:9090)")
 	flag.Parse()
 	if origins != "" {
