@@ -8,8 +8,10 @@ import (
 // engineFlags start an engine for the test and return the flag that puts a
 // node on it, as on the command line.
 var engineFlags = map[string]func(t *testing.T) []string{
-	"redis": func(t *testing.T) []string { return []string{"-redis", "redis://" + startRedis(t).Options().Addr + "/0"} },
-	"nats":  func(t *testing.T) []string { return []string{"-nats", startNATS(t).ConnectedUrl()} },
+	"redis": func(t *testing.T) []string {
+		return []string{"-redis", "redis://" + startRedis(t).Options().Addr + "/0"}
+	},
+	"nats": func(t *testing.T) []string { return []string{"-nats", startNATS(t).ConnectedUrl()} },
 }
 
 // engineConfig is testConfig with an engine flag applied, as main applies it.
