@@ -104,14 +104,14 @@ type child struct {
 	stopped bool
 }
 
-// startChild re-executes this program as `serve -addr 127.0.0.1:0` and
-// reads the address it listens on.
-func startChild(ctx context.Context, cpuprofile string) (*child, error) {
+// startChild re-executes this program as `serve -addr 127.0.0.1:0` (with
+// the extra flags) and reads the address it listens on.
+func startChild(ctx context.Context, cpuprofile string, extra ...string) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"serve", "-addr", "127.0.0.1:0"}
+	args := append([]string{"serve", "-addr", "127.0.0.1:0"}, extra...)
 	if cpuprofile != "" {
 		args = append(args, "-cpuprofile", cpuprofile)
 	}

@@ -183,22 +183,42 @@ func (a *fanoutPass) result(target string, cfg fanoutConfig) fanoutResult {
 // fanoutChsk connects light Sente clients, and a client.Client that sends
 // [:chskbench/fanout …] each round.
 func fanoutChsk(ctx context.Context, ep endpoints, cfg fanoutConfig) (fanoutPass, error) {
-	hc := newHTTPClient(newSrcDialer(cfg.Src), 16)
-	defer closeHTTPClient(hc)
-	bctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	token, err := client.Bootstrap(bctx, ep.page, hc)
-	cancel()
-	if err != nil {
-		return fanoutPass{}, err
+	return fanoutNodes(ctx, []endpoints{ep}, cfg)
+}
+
+// fanoutNodes is fanoutChsk over several nodes of one cluster: client i
+// connects to node i mod len(nodes), the sender to the first.
+func fanoutNodes(ctx context.Context, nodes []endpoints, cfg fanoutConfig) (fanoutPass, error) {
+	hcs := make([]*http.Client, len(nodes)) // one cookie jar per node: cookies ignore ports
+	tokens := make([]string, len(nodes))
+	defer func() {
+		for _, hc := range hcs {
+			if hc != nil {
+				closeHTTPClient(hc)
+			}
+		}
+	}()
+	for k, ep := range nodes {
+		hcs[k] = newHTTPClient(newSrcDialer(cfg.Src), 16)
+		bctx, cancel := context.WithTimeout(ctx, connectTimeout)
+		token, err := client.Bootstrap(bctx, ep.page, hcs[k])
+		cancel()
+		if err != nil {
+			return fanoutPass{}, err
+		}
+		tokens[k] = token
 	}
 	rec := newFanoutRecorder(cfg.Clients, cfg.Rounds)
-	conns, err := dialFanout(ctx, hc, "fanout chsk", cfg.Clients, rec, func() string { return senteWSURL(ep.chsk, token) }, true)
+	conns, err := dialFanout(ctx, "fanout chsk", cfg.Clients, rec, func(i int) (*http.Client, string) {
+		k := i % len(nodes)
+		return hcs[k], senteWSURL(nodes[k].chsk, tokens[k])
+	}, true)
 	defer closeLight(conns)
 	if err != nil {
 		return fanoutPass{}, err
 	}
 	dctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	sender, err := client.Dial(dctx, ep.chsk, &client.Options{Type: client.TransportWS, CSRFToken: token, HTTPClient: hc, Logger: quietLogger})
+	sender, err := client.Dial(dctx, nodes[0].chsk, &client.Options{Type: client.TransportWS, CSRFToken: tokens[0], HTTPClient: hcs[0], Logger: quietLogger})
 	cancel()
 	if err != nil {
 		return fanoutPass{}, fmt.Errorf("sender: %w", err)
@@ -217,7 +237,7 @@ func fanoutRaw(ctx context.Context, ep endpoints, cfg fanoutConfig) (fanoutPass,
 	hc := newHTTPClient(newSrcDialer(cfg.Src), 16)
 	defer closeHTTPClient(hc)
 	rec := newFanoutRecorder(cfg.Clients, cfg.Rounds)
-	conns, err := dialFanout(ctx, hc, "fanout raw", cfg.Clients, rec, func() string { return ep.rawHub }, false)
+	conns, err := dialFanout(ctx, "fanout raw", cfg.Clients, rec, func(int) (*http.Client, string) { return hc, ep.rawHub }, false)
 	defer closeLight(conns)
 	if err != nil {
 		return fanoutPass{}, err
@@ -238,14 +258,16 @@ func fanoutRaw(ctx context.Context, ep endpoints, cfg fanoutConfig) (fanoutPass,
 	return fanoutRounds(ctx, "fanout raw", cfg, rec, send)
 }
 
-// dialFanout connects n light clients that report to rec.
-func dialFanout(ctx context.Context, hc *http.Client, label string, n int, rec *fanoutRecorder, urlOf func() string, sente bool) ([]*lightConn, error) {
+// dialFanout connects n light clients that report to rec; target says
+// where client i connects, with which HTTP client.
+func dialFanout(ctx context.Context, label string, n int, rec *fanoutRecorder, target func(i int) (*http.Client, string), sente bool) ([]*lightConn, error) {
 	conns := make([]*lightConn, n)
 	var dialed atomic.Int64
 	p := startProgress(label, func() string { return fmt.Sprintf("connected %d/%d", dialed.Load(), n) })
 	defer p.stop()
 	err := dialParallel(ctx, n, 64, &dialed, func(ctx context.Context, i int) error {
-		c, err := dialLight(ctx, hc, urlOf(), sente, func(b []byte) { rec.frame(i, b) })
+		hc, u := target(i)
+		c, err := dialLight(ctx, hc, u, sente, func(b []byte) { rec.frame(i, b) })
 		conns[i] = c
 		return err
 	})

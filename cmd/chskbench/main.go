@@ -60,7 +60,7 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: chskbench serve|echo|fanout|idle|all|plot [flags]   (chskbench CMD -h for the flags)")
+	fmt.Fprintln(w, "usage: chskbench serve|echo|fanout|idle|all|cluster|plot [flags]   (chskbench CMD -h for the flags)")
 }
 
 // run runs one subcommand.
@@ -72,6 +72,8 @@ func run(ctx context.Context, cmd string, args []string, stdout io.Writer) error
 		return cmdLoad(ctx, cmd, args, stdout)
 	case "all":
 		return cmdAll(ctx, args, stdout)
+	case "cluster":
+		return cmdCluster(ctx, args, stdout)
 	case "plot":
 		return cmdPlot(args, stdout)
 	case "-h", "-help", "--help", "help":

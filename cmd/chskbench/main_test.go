@@ -159,7 +159,7 @@ func TestPercentile(t *testing.T) {
 func TestEchoWithPacker(t *testing.T) {
 	packer, err := packerByName("gzip-msgpack")
 	require.NoError(t, err)
-	b, err := startServerWith("127.0.0.1:0", quietLogger, 0, packer)
+	b, err := startServerWith("127.0.0.1:0", quietLogger, serverOptions{packer: packer})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, b.Close(context.Background())) }()
 	ep := endpoints{chsk: b.URL() + "/chsk", page: b.URL() + "/"}
@@ -169,4 +169,43 @@ func TestEchoWithPacker(t *testing.T) {
 	require.Zero(t, e.Chsk.Errors)
 	_, err = packerByName("json")
 	require.ErrorContains(t, err, `unknown packer "json"`)
+}
+
+// The cluster step at tiny scale, with the nodes in this process: two nodes
+// on an in-process nats-server; a broadcast reaches the clients of both, and
+// Sends cross from one node to the other.
+func TestClusterStep(t *testing.T) {
+	url, stop, err := startEngine("nats")
+	require.NoError(t, err)
+	defer stop()
+	var eps []endpoints
+	for range 2 {
+		var o serverOptions
+		closeEngine, err := openEngine(t.Context(), "", url, &o)
+		require.NoError(t, err)
+		b, err := startServerWith("127.0.0.1:0", quietLogger, o)
+		require.NoError(t, err)
+		defer func() {
+			require.NoError(t, b.Close(context.Background()))
+			closeEngine()
+		}()
+		ep, err := newEndpoints(b.URL()+"/chsk", "")
+		require.NoError(t, err)
+		eps = append(eps, ep)
+	}
+	cfg := fanoutConfig{Clients: 6, Rounds: 2, Payload: 10, Timeout: 10 * time.Second}
+	p, err := fanoutNodes(t.Context(), eps, cfg)
+	require.NoError(t, err)
+	res := p.result("cluster", cfg)
+	require.Equal(t, 2, res.Complete)
+	require.Equal(t, int64(12), res.Delivered)
+
+	s, err := crossNodeSend(t.Context(), eps[0], eps[1], 50, 200*time.Millisecond)
+	require.NoError(t, err)
+	require.Positive(t, s.Sent)
+	require.Equal(t, s.Sent, s.Received)
+	require.Positive(t, s.Latency.P50)
+
+	_, _, err = startEngine("kafka")
+	require.ErrorContains(t, err, "unknown engine")
 }

@@ -23,17 +23,25 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer) error {
 	verbose := fs.Bool("v", false, "log the server's warnings on stderr")
 	sendBuf := fs.Duration("send-buffer-ws", 0, "gosente's WebSocket batching window (0: Sente's 30ms; negative: off)")
 	packerName := fs.String("packer", "edn", "Sente packer: "+packerNames)
+	redisURL := fs.String("redis", "", "a node of a cluster: pushes and presence through Redis at this URL (redis://HOST:PORT/DB)")
+	natsURL := fs.String("nats", "", "a node of a cluster: pushes and presence through NATS at this URL (nats://HOST:PORT, with JetStream)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	packer, err := packerByName(*packerName)
-	if err != nil {
+	o := serverOptions{sendBufWS: *sendBuf}
+	var err error
+	if o.packer, err = packerByName(*packerName); err != nil {
 		return err
 	}
 	log := quietLogger
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	closeEngine, err := openEngine(ctx, *redisURL, *natsURL, &o)
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
 	if *cpuprofile != "" {
 		stop, err := startCPUProfile(*cpuprofile)
 		if err != nil {
@@ -41,7 +49,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer stop()
 	}
-	b, err := startServerWith(*addr, log, *sendBuf, packer)
+	b, err := startServerWith(*addr, log, o)
 	if err != nil {
 		return err
 	}

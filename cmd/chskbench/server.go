@@ -23,6 +23,7 @@ import (
 const (
 	evEcho   wire.Keyword = "chskbench/echo"
 	evFanout wire.Keyword = "chskbench/fanout"
+	evSend   wire.Keyword = "chskbench/send" // push the data to the client-id {:to …}, on any node
 	evPush   wire.Keyword = "chskbench/push"
 )
 
@@ -39,13 +40,19 @@ type benchServer struct {
 
 // startServer listens on addr (a loopback address) and serves until Close.
 func startServer(addr string, log *slog.Logger) (*benchServer, error) {
-	return startServerWith(addr, log, 0, nil)
+	return startServerWith(addr, log, serverOptions{})
 }
 
-// startServerWith is startServer with Options.SendBufferWS set to
-// sendBufWS (zero: Sente's 30ms window; negative: every push at once) and
-// Options.Packer to packer (nil: EDN).
-func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration, packer wire.Packer) (*benchServer, error) {
+// serverOptions are the chsk.Options that chskbench serve's flags set.
+type serverOptions struct {
+	sendBufWS time.Duration // zero: Sente's 30ms window; negative: every push at once
+	packer    wire.Packer   // nil: EDN
+	broker    chsk.Broker   // nil: this process only
+	presence  chsk.Presence
+}
+
+// startServerWith is startServer with the options o.
+func startServerWith(addr string, log *slog.Logger, o serverOptions) (*benchServer, error) {
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
@@ -55,8 +62,10 @@ func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration, pac
 		Handler:      router,
 		UserID:       func(_ *http.Request, clientID string) any { return "u-" + clientID },
 		CSRFToken:    b.sessions.csrfToken,
-		SendBufferWS: sendBufWS,
-		Packer:       packer,
+		SendBufferWS: o.sendBufWS,
+		Packer:       o.packer,
+		Broker:       o.broker,
+		Presence:     o.presence,
 		Logger:       log,
 	})
 	if err != nil {
@@ -64,6 +73,17 @@ func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration, pac
 	}
 	b.chsk = srv
 	router.HandleFunc(evEcho, func(m *chsk.Message) { _ = m.Reply(m.Event.Data) })
+	router.HandleFunc(evSend, func(m *chsk.Message) {
+		// [:chskbench/send {:to client-id …}] pushes its data to that client's
+		// user, on whichever node it is connected (the broker's Send).
+		d, _ := m.Event.Data.(*wire.Map)
+		to, _ := d.Get(wire.Keyword("to"))
+		if cid, ok := to.(string); ok {
+			if err := srv.Send("u-"+cid, wire.Event{ID: evPush, Data: m.Event.Data}); err != nil {
+				log.Warn("chskbench: send", slog.Any("err", err))
+			}
+		}
+	})
 	router.HandleFunc(evFanout, func(m *chsk.Message) {
 		// Broadcast prints the event once for every client.
 		if err := srv.Broadcast(wire.Event{ID: evPush, Data: m.Event.Data}); err != nil {

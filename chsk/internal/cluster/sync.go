@@ -49,9 +49,16 @@ func Flush(ctx context.Context, l *Local, s Store, h *Health, timeout time.Durat
 	return syncOnce(ctx, l, s, h, false, timeout)
 }
 
-func syncOnce(ctx context.Context, l *Local, s Store, h *Health, beat bool, timeout time.Duration) bool {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func syncOnce(parent context.Context, l *Local, s Store, h *Health, beat bool, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
+	failed := func(err error) bool {
+		l.Retry()
+		if parent.Err() == nil { // a broker that stops is no outage
+			h.PresenceFailed(err)
+		}
+		return false
+	}
 	b := l.Take()
 	if len(b.Records) > 0 || b.Full {
 		err := s.Write(ctx, b)
@@ -60,9 +67,7 @@ func syncOnce(ctx context.Context, l *Local, s Store, h *Health, beat bool, time
 			err = s.Write(ctx, l.Take())
 		}
 		if err != nil {
-			l.Retry()
-			h.PresenceFailed(err)
-			return false
+			return failed(err)
 		}
 	}
 	if beat && len(b.Nodes) > 0 {
@@ -74,9 +79,7 @@ func syncOnce(ctx context.Context, l *Local, s Store, h *Health, beat bool, time
 			}
 		}
 		if err != nil {
-			l.Retry()
-			h.PresenceFailed(err)
-			return false
+			return failed(err)
 		}
 	}
 	h.OK()
