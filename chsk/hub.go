@@ -87,12 +87,15 @@ func (h *hub) answer(poll *adapter.Poll, frame []byte) {
 // deliver hands m to the Handler.
 func (h *hub) deliver(m *Message) {
 	start := time.Now()
-	defer func() {
-		h.stats.handlerCalls.Add(1)
-		h.stats.handlerNano.Add(uint64(time.Since(start)))
-	}()
-	defer h.recoverPanic("event handler", slog.String("id", string(m.Event.ID)))
+	defer h.handled(start)
+	defer h.recoverPanic("event handler", m.Event.ID)
 	h.cfg.Handler.ServeEvent(m)
+}
+
+// handled counts a Handler call that began at start.
+func (h *hub) handled(start time.Time) {
+	h.stats.handlerCalls.Add(1)
+	h.stats.handlerNano.Add(uint64(time.Since(start)))
 }
 
 // recoverPanic is the server's one panic-recovery path, deferred around
@@ -100,9 +103,13 @@ func (h *hub) deliver(m *Message) {
 // Handler, OnUIDChange): the panic is logged with its stack position and
 // the goroutine goes on, so that one bad call cannot take a connection or
 // the process down.
-func (h *hub) recoverPanic(what string, attrs ...any) {
+func (h *hub) recoverPanic(what string, id wire.Keyword) {
 	if v := recover(); v != nil {
-		h.log.Error("chsk: "+what+" panicked", append(attrs, slog.Any("panic", v))...)
+		attrs := []any{slog.Any("panic", v)}
+		if id != "" {
+			attrs = append([]any{slog.String("id", string(id))}, attrs...)
+		}
+		h.log.Error("chsk: "+what+" panicked", attrs...)
 	}
 }
 
@@ -117,7 +124,7 @@ func (h *hub) uidChanged(ch UIDChange) {
 		cancel()
 	}
 	if h.cfg.OnUIDChange != nil {
-		defer h.recoverPanic("OnUIDChange")
+		defer h.recoverPanic("OnUIDChange", "")
 		h.cfg.OnUIDChange(ch)
 	}
 }

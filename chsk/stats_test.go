@@ -74,3 +74,16 @@ func TestStats(t *testing.T) {
 		return s.Connections == ByTransport{} && s.Clients == ByTransport{} && s.UIDs == 0
 	}, 5*time.Second, time.Millisecond, "%+v", a.srv.Stats())
 }
+
+// Counting costs the event path no allocation: a Handler call, with its
+// panic guard and its timing, allocates nothing.
+func TestDeliverAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are checked without -race (.ci/run)")
+	}
+	s, err := New(&Options{Handler: HandlerFunc(func(*Message) {})})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Shutdown(t.Context())) }()
+	m := &Message{Event: wire.Event{ID: "a/b"}}
+	require.Zero(t, testing.AllocsPerRun(1000, func() { s.deliver(m) }))
+}

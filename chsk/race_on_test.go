@@ -1,0 +1,6 @@
+//go:build race
+
+package chsk
+
+// raceEnabled is true under -race, which adds allocations of its own.
+const raceEnabled = true
