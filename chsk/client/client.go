@@ -113,9 +113,10 @@ func (e *StatusError) permanent() bool {
 }
 
 var (
-	errReconnect   = errors.New("client: reconnect requested")
-	errPingTimeout = errors.New("client: no pong to the keep-alive ping")
-	errNoHandshake = errors.New("client: the server's first frame is not a handshake")
+	errReconnect    = errors.New("client: reconnect requested")
+	errPingTimeout  = errors.New("client: no pong to the keep-alive ping")
+	errNoHandshake  = errors.New("client: the server's first frame is not a handshake")
+	errWriteTimeout = errors.New("client: a WebSocket write took longer than 10s")
 )
 
 // Options configures a Client. Field names follow the options of

@@ -24,6 +24,9 @@ type wsConn struct {
 	broken  context.CancelCauseFunc // ends the connection
 	active  atomic.Int64            // counts frames read and written: Sente's "activity"
 	blocked atomic.Bool             // the reader waits for room in the push queue
+
+	wmu  sync.Mutex  // one write at a time, so that wdog times the one in flight
+	wdog *time.Timer // armed during a write: breaks the connection after writeTimeout
 }
 
 // wsURL is the upgrade URL: the endpoint with the user's parameters, then
@@ -66,6 +69,12 @@ func (c *Client) runWS() (res connResult) {
 	if c.cfg.Packer.Binary() {
 		w.typ = websocket.MessageBinary
 	}
+	// One timer for every write of the connection instead of a context per
+	// write: a write still blocked after writeTimeout breaks the connection,
+	// whose end (CloseNow below) makes the write return.
+	w.wdog = time.AfterFunc(writeTimeout, func() { cancel(errWriteTimeout) })
+	w.wdog.Stop()
+	defer w.wdog.Stop()
 	var wg sync.WaitGroup
 	readDone := make(chan error, 1)
 	handshook := make(chan struct{})
@@ -263,9 +272,12 @@ func (w *wsConn) ping(ctx context.Context, wg *sync.WaitGroup) (chan any, string
 
 // write sends one frame; a failed write ends the connection.
 func (w *wsConn) write(frame []byte) error {
-	ctx, cancel := context.WithTimeout(w.c.ctx, writeTimeout)
-	defer cancel()
-	if err := w.ws.Write(ctx, w.typ, frame); err != nil {
+	w.wmu.Lock()
+	w.wdog.Reset(writeTimeout)
+	err := w.ws.Write(context.Background(), w.typ, frame) // no context per write: see wdog
+	w.wdog.Stop()
+	w.wmu.Unlock()
+	if err != nil {
 		if w.c.ctx.Err() != nil {
 			return ErrClosed
 		}
