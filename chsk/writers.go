@@ -15,10 +15,10 @@ type flushable interface{ flush() }
 // nothing is left.
 //
 // A client that does not read can hold a writer in a write for up to
-// WriteTimeout. So that it never delays the others, a check runs every
-// stallAfter while clients wait: when no writer took a client since the
-// last check (every one is stuck in a write), one more writer starts, above
-// the bound. Each client is drained by one writer at a time (its queue's
+// WriteTimeout. So that it delays the others by at most two checks, not by
+// WriteTimeout, a check runs every stallAfter while clients wait: when no
+// writer took a client since the last check (every one is stuck in a
+// write), one more writer starts, above the bound. Each client is drained by one writer at a time (its queue's
 // writing flag), so the pool keeps per-client FIFO order.
 //
 // Its mutex is a leaf: nothing else is locked while it is held.
