@@ -28,7 +28,7 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 			return
 		}
-		adapter.WriteFrame(w, s.contentType, http.StatusOK, hs)
+		s.writeFrame(w, hs)
 		return
 	}
 	poll := adapter.ParkPoll(w, r, s.contentType)
@@ -37,6 +37,7 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 		s.answer(poll, s.timeoutFrame)
 		return
 	}
+	s.stats.conns[1].Add(1)
 	timer := time.NewTimer(s.cfg.LongPollTimeout)
 	defer timer.Stop()
 	select {
@@ -47,6 +48,7 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 		s.answer(poll, s.timeoutFrame)
 	}
 	c.detach(poll)
+	s.stats.conns[1].Add(-1)
 }
 
 // servePost runs the POST side: checks, one event, and the reply as the
@@ -79,6 +81,8 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, rej)
 		return
 	}
+	s.stats.eventsIn[1].Add(1)
+	s.stats.bytesIn[1].Add(uint64(len(data)))
 	ev, cb, ok := s.unpackEvent(cid, data)
 	if !ok {
 		// Sente 1.21+ answers an unreadable POST with 500 and the reader's message.
@@ -95,7 +99,7 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 		s.deliver(m)
 	}
 	if !(wire.Envelope{CB: cb}).HasCB() {
-		adapter.WriteFrame(w, s.contentType, http.StatusOK, s.dummyFrame)
+		s.writeFrame(w, s.dummyFrame)
 		_ = http.NewResponseController(w).Flush()
 		deliver()
 		return
@@ -106,7 +110,11 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		return rep.put(frame)
+		if err := rep.put(frame); err != nil {
+			return err
+		}
+		s.stats.replies.Add(1)
+		return nil
 	}
 	timer := time.NewTimer(s.cfg.LongPollTimeout)
 	defer timer.Stop()
@@ -122,6 +130,12 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request) {
 	if frame == nil {
 		frame = s.timeoutFrame
 	}
+	s.writeFrame(w, frame)
+}
+
+// writeFrame answers an Ajax request with one frame.
+func (s *Server) writeFrame(w http.ResponseWriter, frame []byte) {
+	s.stats.bytesOut[1].Add(uint64(len(frame)))
 	adapter.WriteFrame(w, s.contentType, http.StatusOK, frame)
 }
 

@@ -120,6 +120,7 @@ func (h *hub) reject(w http.ResponseWriter, r *http.Request, rej *Rejection) {
 	hdr["Content-Type"] = nil // keep net/http from sniffing one
 	w.WriteHeader(rej.Status)
 	_, _ = w.Write([]byte(rej.Body))
+	h.stats.rejected(rej.Kind)
 	if h.cfg.OnReject != nil {
 		h.cfg.OnReject(r, rej)
 		return

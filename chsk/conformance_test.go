@@ -45,6 +45,7 @@ func TestConformance(t *testing.T) {
 		if err := golden.WriteMarkdown(f, reports...); err != nil {
 			t.Fatal(err)
 		}
+		writePackersMarkdown(f, packerRows(t))
 	}
 }
 

@@ -49,8 +49,9 @@
 // For maintainers. Files name identifiers of their own or of files below
 // them, never above (TestFilesReferOneWay checks it with go/types), from the
 // bottom: the API's plain types (message, router, broker, security, options);
-// what every client shares (life: the lifecycle Shutdown waits for; writers: the
-// pool that drains clients; flush: batching windows; queue: one client's send queue; hub: options, logger,
+// what every client shares (stats: the counters; life: the lifecycle
+// Shutdown waits for; writers: the pool that drains clients; flush:
+// batching windows; queue: one client's send queue; hub: options, logger,
 // counters and fixed frames; checks); clients and where they live (tab: one
 // client's state; registry: uids to tabs; park: the idle-socket poller); the
 // Server and its entry points (server, websocket, ajax, push, serve).

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
+	"time"
 
 	"github.com/gosente/gosente/chsk/adapter"
 	"github.com/gosente/gosente/chsk/wire"
@@ -28,7 +28,7 @@ type hub struct {
 	// Frames that never change, packed once.
 	timeoutFrame, dummyFrame []byte
 
-	stats struct{ slowDisconnects, undelivered atomic.Uint64 }
+	stats counters
 }
 
 // init sets h up for cfg.
@@ -62,6 +62,7 @@ func (h *hub) init(cfg config) error {
 // socket applies the timeout itself (no context per write); a poll gets a
 // context. A write past the timeout reports context.DeadlineExceeded.
 func (h *hub) write(conn adapter.Conn, frame []byte) error {
+	h.stats.bytesOut[ti(conn.Transport())].Add(uint64(len(frame)))
 	if conn.Transport() == adapter.WebSocket {
 		return conn.Send(context.Background(), frame)
 	}
@@ -78,11 +79,18 @@ func (h *hub) write(conn adapter.Conn, frame []byte) error {
 func (h *hub) answer(poll *adapter.Poll, frame []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteTimeout)
 	defer cancel()
-	_ = poll.Send(ctx, frame)
+	if poll.Send(ctx, frame) == nil {
+		h.stats.bytesOut[1].Add(uint64(len(frame)))
+	}
 }
 
 // deliver hands m to the Handler.
 func (h *hub) deliver(m *Message) {
+	start := time.Now()
+	defer func() {
+		h.stats.handlerCalls.Add(1)
+		h.stats.handlerNano.Add(uint64(time.Since(start)))
+	}()
 	defer h.recoverPanic("event handler", slog.String("id", string(m.Event.ID)))
 	h.cfg.Handler.ServeEvent(m)
 }
@@ -103,6 +111,7 @@ func (h *hub) uidChanged(ch UIDChange) {
 	if p := h.cfg.Presence; p != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteTimeout)
 		if err := p.Update(ctx, h.cfg.NodeID, ch); err != nil {
+			h.stats.brokerErrors.Add(1)
 			h.log.Warn("chsk: presence update failed", slog.Any("err", err))
 		}
 		cancel()

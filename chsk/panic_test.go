@@ -1,40 +1,21 @@
 package chsk
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/gosente/gosente/chsk/internal/refapp"
 	"github.com/stretchr/testify/require"
 )
-
-// syncBuffer is a bytes.Buffer that a logger on several goroutines may use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A handler that panics, behind a Router or not, is logged through
 // Options.Logger, with the event id, and the server goes on serving.
 func TestHandlerPanicIsLoggedAndServed(t *testing.T) {
-	var logs syncBuffer
+	var logs refapp.LogBuffer
 	rt := NewRouter()
 	rt.HandleFunc("t/boom", func(*Message) { panic("boom") })
 	rt.HandleFunc("test/echo", func(m *Message) { _ = m.Reply(m.Data()) })

@@ -60,7 +60,11 @@ func (s *Server) publish(p Publication, ev wire.Event) error {
 		return ErrShutdown
 	}
 	if s.cfg.Broker != nil {
-		return s.cfg.Broker.Publish(s.life.ctx, p)
+		if err := s.cfg.Broker.Publish(s.life.ctx, p); err != nil {
+			s.stats.brokerErrors.Add(1)
+			return err
+		}
+		return nil
 	}
 	if !s.publishLocal(p) {
 		return ErrShutdown

@@ -16,6 +16,7 @@ type registry struct {
 	h     *hub
 	mu    sync.Mutex
 	uids  map[string]*uidEntry
+	tabs  [2]int               // clients by transport (ti)
 	notes map[string]*uidNotes // by uid key, while some are undelivered
 }
 
@@ -146,6 +147,7 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 		c.startGrace() // until a connection attaches
 	}
 	e.add(kind, cid, c)
+	g.tabs[ti(kind)]++
 	run := false
 	if len(e.clients(kind)) == 1 {
 		change := UIDChange{UID: uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
@@ -193,6 +195,7 @@ func (g *registry) expire(c *tab, gen uint64) {
 		return
 	}
 	delete(e.clients(c.kind), c.cid)
+	g.tabs[ti(c.kind)]--
 	closed := len(e.ws) == 0 && len(e.ajax) == 0
 	if closed {
 		delete(g.uids, c.uidKey)
@@ -261,4 +264,11 @@ func (g *registry) snapshot() ConnectedUIDs {
 // all returns every client, for Shutdown.
 func (g *registry) all() []*tab {
 	return g.targets(Publication{All: true})
+}
+
+// counts returns the number of clients by transport and of uids.
+func (g *registry) counts() (ByTransport, int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return ByTransport{WS: uint64(g.tabs[0]), Ajax: uint64(g.tabs[1])}, len(g.uids)
 }

@@ -37,23 +37,11 @@ func (s *Server) ConnectedAll(ctx context.Context) (ConnectedUIDs, error) {
 	return s.cfg.Presence.Connected(ctx)
 }
 
-// Stats counts what the server did on its own initiative.
-type Stats struct {
-	// SlowDisconnects counts clients disconnected because their queue passed
-	// Options.MaxQueue or a write to them outlasted Options.WriteTimeout.
-	SlowDisconnects uint64
-	// UndeliveredAtShutdown counts pushes that Send accepted and Shutdown
-	// could not deliver, because their client had no connection then (an
-	// Ajax client between polls, a socket in its close grace period).
-	UndeliveredAtShutdown uint64
-}
-
-// Stats returns the server's counters.
+// Stats returns the server's counters and gauges.
 func (s *Server) Stats() Stats {
-	return Stats{
-		SlowDisconnects:       s.stats.slowDisconnects.Load(),
-		UndeliveredAtShutdown: s.stats.undelivered.Load(),
-	}
+	st := s.stats.snapshot()
+	st.Clients, st.UIDs = s.reg.counts()
+	return st
 }
 
 // Shutdown stops the server: new requests get 503; what is queued for each

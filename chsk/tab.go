@@ -69,7 +69,10 @@ func (c *tab) push(ev wire.Raw) {
 		return
 	}
 	opened := c.q.addPush(ev)
+	n := c.q.len()
 	c.mu.Unlock()
+	c.h.stats.pushes.Add(1)
+	c.h.stats.queued(n)
 	if opened {
 		d, i := c.window()
 		c.h.flushes.schedule(i, d, c)
@@ -88,6 +91,7 @@ func (c *tab) send(frame []byte) error {
 		return errSlowClient
 	}
 	c.q.addFrame(frame)
+	c.h.stats.queued(c.q.len())
 	c.drainUnlock()
 	return nil
 }
@@ -147,8 +151,11 @@ func (c *tab) drainUnlock() {
 			c.detachLocked(conn)
 			break
 		}
-		if taken != nil && sock != nil {
-			sock.active()
+		if taken != nil {
+			c.h.stats.batches.Add(1)
+			if sock != nil {
+				sock.active()
+			}
 		}
 		if conn.Transport() == adapter.Ajax {
 			c.detachLocked(conn) // a poll takes one frame

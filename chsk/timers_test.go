@@ -81,7 +81,7 @@ func TestTimerLongPollTimeout(t *testing.T) {
 		<-ts.get("p", true)
 		start := time.Now()
 		poll := ts.get("p", false)
-		time.Sleep(7*time.Second - time.Nanosecond)
+		advance(7*time.Second - time.Nanosecond)
 		synctest.Wait()
 		require.Empty(t, poll, "answered before LongPollTimeout")
 		require.Equal(t, `[:chsk/timeout nil]`, <-poll)
@@ -99,9 +99,9 @@ func TestTimerAjaxBatchWindow(t *testing.T) {
 		synctest.Wait()
 		start := time.Now()
 		require.NoError(t, ts.srv.Send("b", wire.Event{ID: "t/n", Data: int64(1)}))
-		time.Sleep(100 * time.Millisecond)
+		advance(100 * time.Millisecond)
 		require.NoError(t, ts.srv.Send("b", wire.Event{ID: "t/n", Data: int64(2)}))
-		time.Sleep(200*time.Millisecond - time.Nanosecond)
+		advance(200*time.Millisecond - time.Nanosecond)
 		synctest.Wait()
 		require.Empty(t, poll, "answered before the window closed")
 		require.Equal(t, `[[[:t/n 1] [:t/n 2]] nil]`, <-poll)
@@ -119,7 +119,7 @@ func TestTimerAjaxCloseGrace(t *testing.T) {
 		ts.event(t, "chsk/uidport-open")
 
 		// Polls again within the grace: still connected.
-		time.Sleep(5*time.Second - time.Nanosecond)
+		advance(5*time.Second - time.Nanosecond)
 		poll := ts.get("g", false)
 		synctest.Wait()
 		require.Equal(t, []any{"g"}, ts.srv.Connected().Ajax)
@@ -128,10 +128,10 @@ func TestTimerAjaxCloseGrace(t *testing.T) {
 
 		// Stops polling: closed when the grace runs out, not before.
 		ended := time.Now()
-		time.Sleep(5*time.Second - time.Nanosecond)
+		advance(5*time.Second - time.Nanosecond)
 		synctest.Wait()
 		require.Equal(t, []any{"g"}, ts.srv.Connected().Ajax)
-		time.Sleep(time.Nanosecond)
+		advance(time.Nanosecond)
 		synctest.Wait()
 		require.Empty(t, ts.srv.Connected().Ajax)
 		require.Equal(t, "g", ts.event(t, "chsk/uidport-close").Event.Data)
@@ -197,7 +197,7 @@ func TestTimerWSCloseGrace(t *testing.T) {
 		synctest.Wait()
 		ended := time.Now()
 		require.NoError(t, ts.srv.Send("w", wire.Event{ID: "t/missed"}))
-		time.Sleep(2*time.Second - time.Nanosecond)
+		advance(2*time.Second - time.Nanosecond)
 		synctest.Wait()
 		w2, _ := ts.ws(t, "w") // back within the grace
 		got, err := w2.readText(time.Second)
@@ -207,10 +207,10 @@ func TestTimerWSCloseGrace(t *testing.T) {
 		w2.closeAbrupt()
 		synctest.Wait()
 		ended = time.Now()
-		time.Sleep(2*time.Second - time.Nanosecond)
+		advance(2*time.Second - time.Nanosecond)
 		synctest.Wait()
 		require.Equal(t, []any{"w"}, ts.srv.Connected().WS)
-		time.Sleep(time.Nanosecond)
+		advance(time.Nanosecond)
 		synctest.Wait()
 		require.Empty(t, ts.srv.Connected().WS)
 		require.Equal(t, "w", ts.event(t, "chsk/uidport-close").Event.Data)
@@ -239,3 +239,8 @@ func TestTimerPingTimeout(t *testing.T) {
 		require.Equal(t, 3*time.Second, time.Since(pinged))
 	})
 }
+
+// advance moves synctest's fake clock on by d: inside a bubble, time.Sleep
+// returns as soon as every goroutine of the bubble is blocked, with the
+// clock d later. No real time passes.
+func advance(d time.Duration) { time.Sleep(d) }

@@ -71,6 +71,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		return
 	}
 	attached = true
+	s.stats.conns[0].Add(1)
 	sr.sock.c = sr.c // the client attached to (a new one if c's grace ran out first)
 	sr.sock.start()
 	go sr.run()
@@ -120,12 +121,15 @@ func (sr *sockReader) run() {
 			return
 		}
 		sr.sock.active()
+		s.stats.eventsIn[0].Add(1)
+		s.stats.bytesIn[0].Add(uint64(len(data)))
 		s.handleFrame(sr.c, sr.sock, sr.r, data, binary)
 	}
 }
 
 // end releases the socket: the last thing its reader does.
 func (sr *sockReader) end() {
+	sr.srv.stats.conns[0].Add(-1)
 	sr.sock.stop()
 	sr.c.detach(sr.ws)
 	sr.ws.Close()
@@ -169,7 +173,11 @@ func (s *Server) handleFrame(c *tab, sock *socket, r *http.Request, data []byte,
 			if err != nil {
 				return err
 			}
-			return c.send(frame)
+			if err := c.send(frame); err != nil {
+				return err
+			}
+			s.stats.replies.Add(1)
+			return nil
 		}
 	}
 	s.deliver(m)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/gosente/gosente/internal/shared"
 )
 
 // autobahnRun locates Autobahn|Testsuite's run script: ../shared/autobahn
@@ -22,31 +23,7 @@ import (
 // when the suite is absent, and fails it under CI=true.
 func autobahnRun(t *testing.T) string {
 	t.Helper()
-	shared := os.Getenv("GOSENTE_SHARED")
-	if shared == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for ; ; dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			if dir == filepath.Dir(dir) {
-				t.Fatal("no go.mod above the test's directory")
-			}
-		}
-		shared = filepath.Join(dir, "..", "shared")
-	}
-	run := filepath.Join(shared, "autobahn", "run")
-	if _, err := os.Stat(run); err != nil {
-		msg := "Autobahn|Testsuite not found at " + run + " (set GOSENTE_SHARED to the shared folder)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return run
+	return shared.Path(t, filepath.Join("autobahn", "run"), "Autobahn|Testsuite")
 }
 
 // autobahnLimit is the read limit of the echo targets: the suite's largest

@@ -132,7 +132,7 @@ func (a *ajaxConn) post(ctx context.Context, ev wire.Event, cb any) (wire.Envelo
 		}
 		f.add("udt", udt())
 		if c.cfg.ServerVersion == Server117 {
-			f.add("csrf-token", c.cfg.CSRFToken)
+			f.add("csrf-token", c.csrfToken())
 		}
 		f.add("client-id", c.cfg.ClientID)
 		f.add("ppstr", string(frame))
@@ -166,8 +166,8 @@ func (a *ajaxConn) header(req *http.Request) {
 	for k, v := range a.c.cfg.Header {
 		req.Header[k] = slices.Clone(v)
 	}
-	if a.c.cfg.CSRFToken != "" {
-		req.Header.Set("X-CSRF-Token", a.c.cfg.CSRFToken)
+	if tok := a.c.csrfToken(); tok != "" {
+		req.Header.Set("X-CSRF-Token", tok)
 	}
 	req.Header.Set("X-Requested-With", "XMLHTTPRequest")
 }

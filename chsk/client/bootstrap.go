@@ -43,7 +43,7 @@ func Bootstrap(ctx context.Context, pageURL string, hc *http.Client) (string, er
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", fmt.Errorf("client: bootstrap: %w", statusError(TransportAuto, resp))
+		return "", onePrefix(fmt.Errorf("client: bootstrap: %w", statusError(TransportAuto, resp)))
 	}
 	page, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes))
 	if err != nil {

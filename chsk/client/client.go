@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosente/gosente/chsk/wire"
@@ -134,6 +135,17 @@ type Options struct {
 	// as the X-CSRF-Token header of Ajax requests. Bootstrap reads it from a
 	// page of the application.
 	CSRFToken string
+
+	// TokenSource gets a fresh CSRF token when the server refuses the
+	// client's with 403 Forbidden: a server restarted with in-memory sessions
+	// or an expired session. The client calls it before its next attempt,
+	// with its own HTTP client, whose cookie jar then holds the new session's
+	// cookie (so keep session cookies in the jar, not in Header), and
+	// retries at once; a second 403 in a row is retried with the back-off.
+	// Dial calls it first when CSRFToken is empty. PageToken makes one from
+	// a page of the application, as Bootstrap reads it. Nil means the token
+	// never changes.
+	TokenSource func(ctx context.Context, hc *http.Client) (string, error)
 
 	// Header is added to every request: the session Cookie,
 	// Authorization. Without an Origin, the server's own origin is sent
@@ -275,6 +287,8 @@ type Client struct {
 	opened  chan struct{} // closed at the first handshake
 	dialErr chan error    // an error that makes Dial give up
 
+	token atomic.Pointer[tokens] // the CSRF token in use; set by the connection loop between connections
+
 	mu         sync.Mutex
 	state      State
 	conn       clientConn              // the open connection, nil when not open
@@ -318,7 +332,7 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 		}
 	}
 	_ = c.Close()
-	return nil, fmt.Errorf("client: dial %s: %w", c.httpURL.Redacted(), err)
+	return nil, onePrefix(fmt.Errorf("client: dial %s: %w", c.httpURL.Redacted(), err))
 }
 
 func newClient(rawURL string, opts *Options) (*Client, error) {
@@ -410,6 +424,7 @@ func newClient(rawURL string, opts *Options) (*Client, error) {
 		c.hc = &http.Client{Jar: jar, Transport: tr}
 		c.ownHC = true
 	}
+	c.token.Store(&tokens{cur: cfg.CSRFToken})
 	c.out = newDispatcher(cfg.OnEvent, cfg.OnState, cfg.EventBuffer, c.log)
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	c.state.Type = cfg.Type

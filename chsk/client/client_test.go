@@ -460,13 +460,19 @@ func TestClientReconnectAfterDrop(t *testing.T) {
 }
 
 // restartable is a gosente server on a fixed address that a test can stop
-// and start again, as a deployment restarts.
+// and start again, as a deployment restarts. With sessions, it keeps
+// ring-style sessions in memory, which a restart forgets, and records every
+// token it gives; without, every request's token is "restart-token".
 type restartable struct {
-	t      *testing.T
-	addr   string
-	srv    *chsk.Server
-	hs     *http.Server
-	served chan struct{}
+	t        *testing.T
+	addr     string
+	sessions bool
+	srv      *chsk.Server
+	hs       *http.Server
+	served   chan struct{}
+
+	mu     sync.Mutex
+	tokens []string
 }
 
 func (r *restartable) start() {
@@ -481,7 +487,7 @@ func (r *restartable) start() {
 	require.NoError(t, err)
 	r.addr = ln.Addr().String()
 	var srv atomic.Pointer[chsk.Server]
-	r.srv, err = chsk.New(&chsk.Options{
+	opts := &chsk.Options{
 		UserID:    func(_ *http.Request, cid string) any { return cid },
 		CSRFToken: func(*http.Request) string { return "restart-token" },
 		Handler: chsk.HandlerFunc(func(m *chsk.Message) {
@@ -494,10 +500,26 @@ func (r *restartable) start() {
 		}),
 		LongPollTimeout: time.Second,
 		Logger:          slog.New(slog.DiscardHandler),
-	})
+	}
+	if r.sessions {
+		opts.CSRFToken, opts.AllowedOrigins = nil, []string{chsk.SameOrigin}
+	}
+	r.srv, err = chsk.New(opts)
 	require.NoError(t, err)
 	srv.Store(r.srv)
-	r.hs = &http.Server{Handler: r.srv}
+	var h http.Handler = r.srv
+	if r.sessions {
+		sessions := &refapp.Sessions{WithToken: func(ctx context.Context, tok string) context.Context {
+			r.mu.Lock()
+			r.tokens = append(r.tokens, tok)
+			r.mu.Unlock()
+			return chsk.WithCSRFToken(ctx, tok)
+		}}
+		h = sessions.Wrap(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			refapp.Route(w, req, chsk.CSRFTokenFromContext(req.Context()), srv.Load())
+		}))
+	}
+	r.hs = &http.Server{Handler: h}
 	r.served = make(chan struct{})
 	go func() {
 		defer close(r.served)

@@ -29,6 +29,7 @@ func (c *Client) run() {
 		wsOpened  bool      // a WebSocket of this client completed a handshake
 		ajaxUntil time.Time // auto: stay on Ajax until then (zero: for good)
 		fellBack  bool
+		refresh   = c.cfg.TokenSource != nil && c.csrfToken() == "" // get a token before the next attempt
 	)
 	for {
 		select {
@@ -37,9 +38,18 @@ func (c *Client) run() {
 		}
 		ran := kind
 		var r connResult
-		if ran == TransportWS {
+		refreshed := refresh
+		if refresh {
+			refresh = false
+			r.err = c.refreshToken()
+		}
+		noToken := r.err != nil
+		switch {
+		case noToken: // no attempt: the back-off, then the token source again
+			refresh = true
+		case ran == TransportWS:
 			r = c.runWS()
-		} else {
+		default:
 			r = c.runAjax()
 		}
 		if c.ctx.Err() != nil {
@@ -66,7 +76,17 @@ func (c *Client) run() {
 		// A 403 is the server refusing the session or its token: it says
 		// nothing about the transport, so it never causes the fallback.
 		forbidden := refused && se.Status == http.StatusForbidden
-		if auto && ran == TransportWS && !r.opened && !forbidden && (!wsOpened || refused && se.Status < 500) {
+		if forbidden && c.cfg.TokenSource != nil && !refreshed {
+			// The session or its token is gone (a restarted server): a fresh
+			// token, and at once another attempt.
+			c.log.Debug("client: CSRF token refused, getting a fresh one", slog.Any("err", r.err))
+			refresh = true
+			c.mu.Lock()
+			c.setState(func(s *State) { s.LastError = r.err })
+			c.mu.Unlock()
+			continue
+		}
+		if auto && ran == TransportWS && !r.opened && !forbidden && !noToken && (!wsOpened || refused && se.Status < 500) {
 			c.log.Info("client: WebSocket failed, falling back to Ajax long-polling", slog.Any("err", r.err))
 			kind, fellBack = TransportAjax, true
 			ajaxUntil = time.Time{}

@@ -32,8 +32,8 @@ type wsConn struct {
 func (c *Client) wsURL() string {
 	q := c.query()
 	q.add("client-id", c.cfg.ClientID)
-	if c.cfg.CSRFToken != "" {
-		q.add("csrf-token", c.cfg.CSRFToken)
+	if tok := c.csrfToken(); tok != "" {
+		q.add("csrf-token", tok)
 	}
 	return c.endpoint(q)
 }
@@ -88,7 +88,7 @@ func (c *Client) runWS() (res connResult) {
 			return connResult{opened: true, err: err}
 		default:
 		}
-		return connResult{err: fmt.Errorf("client: WebSocket ended before the handshake: %w", err)}
+		return connResult{err: onePrefix(fmt.Errorf("client: WebSocket ended before the handshake: %w", err))}
 	case <-dctx.Done():
 		if ctx.Err() != nil {
 			return connResult{err: context.Cause(ctx)}
@@ -204,7 +204,7 @@ func (w *wsConn) keepAlive(ctx context.Context, readDone <-chan error, wg *sync.
 	for {
 		select {
 		case err := <-readDone:
-			return fmt.Errorf("client: WebSocket lost: %w", err)
+			return onePrefix(fmt.Errorf("client: WebSocket lost: %w", err))
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		case <-tickC:

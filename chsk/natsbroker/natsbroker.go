@@ -87,9 +87,7 @@ type Broker struct {
 	local  *cluster.Local
 	sub    *nats.Subscription
 
-	mu   sync.Mutex // guards subs
-	subs map[int]func(chsk.Publication)
-	next int
+	subs cluster.Subscribers
 
 	kvMu sync.Mutex // guards kv
 	kv   jetstream.KeyValue
@@ -104,22 +102,11 @@ func New(nc *nats.Conn, opts *Options) (*Broker, error) {
 	if nc == nil {
 		return nil, errors.New("natsbroker: nil connection")
 	}
-	b := &Broker{nc: nc, local: cluster.NewLocal(), subs: make(map[int]func(chsk.Publication))}
+	b := &Broker{nc: nc, local: cluster.NewLocal()}
 	if opts != nil {
 		b.opts = *opts
 	}
-	if b.opts.Prefix == "" {
-		b.opts.Prefix = "gosente"
-	}
-	if b.opts.TTL <= 0 {
-		b.opts.TTL = 15 * time.Second
-	}
-	if b.opts.Timeout <= 0 {
-		b.opts.Timeout = 2 * time.Second
-	}
-	if b.opts.Logger == nil {
-		b.opts.Logger = slog.Default()
-	}
+	cluster.Defaults(&b.opts.Prefix, &b.opts.TTL, &b.opts.Timeout, &b.opts.Logger)
 	b.health = cluster.Health{Log: b.opts.Logger, Engine: "nats"}
 	var err error
 	if b.js, err = jetstream.New(nc); err != nil {
@@ -148,26 +135,17 @@ func (b *Broker) Publish(_ context.Context, p chsk.Publication) error {
 			return nil
 		}
 		b.health.PublishFailed(err)
-		b.deliver(p)
+		b.subs.Deliver(p)
 		return fmt.Errorf("natsbroker: %w: %w", ErrLocalOnly, err)
 	}
 	b.health.PublishFailed(nats.ErrConnectionReconnecting)
-	b.deliver(p)
+	b.subs.Deliver(p)
 	return fmt.Errorf("natsbroker: %w", ErrLocalOnly)
 }
 
 // Subscribe registers a Server's delivery function (chsk calls it in New).
 func (b *Broker) Subscribe(deliver func(chsk.Publication)) (cancel func()) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	id := b.next
-	b.next++
-	b.subs[id] = deliver
-	return func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		delete(b.subs, id)
-	}
+	return b.subs.Add(deliver)
 }
 
 func (b *Broker) receive(m *nats.Msg) {
@@ -176,19 +154,7 @@ func (b *Broker) receive(m *nats.Msg) {
 		b.opts.Logger.Warn("natsbroker: dropped a message that is not a publication", slog.Any("err", err))
 		return
 	}
-	b.deliver(p)
-}
-
-func (b *Broker) deliver(p chsk.Publication) {
-	b.mu.Lock()
-	subs := make([]func(chsk.Publication), 0, len(b.subs))
-	for _, f := range b.subs {
-		subs = append(subs, f)
-	}
-	b.mu.Unlock()
-	for _, f := range subs {
-		f(p)
-	}
+	b.subs.Deliver(p)
 }
 
 // Update records a change of a node's clients (chsk.Presence); it never

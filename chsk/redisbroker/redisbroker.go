@@ -86,9 +86,7 @@ type Broker struct {
 	health  cluster.Health
 	local   *cluster.Local
 
-	mu   sync.Mutex // guards subs
-	subs map[int]func(chsk.Publication)
-	next int
+	subs cluster.Subscribers
 
 	ps     *redis.PubSub
 	live   atomic.Bool // the subscription is in place: publishing reaches this node
@@ -101,22 +99,11 @@ func New(rdb redis.UniversalClient, opts *Options) (*Broker, error) {
 	if rdb == nil {
 		return nil, errors.New("redisbroker: nil client")
 	}
-	b := &Broker{rdb: rdb, local: cluster.NewLocal(), subs: make(map[int]func(chsk.Publication))}
+	b := &Broker{rdb: rdb, local: cluster.NewLocal()}
 	if opts != nil {
 		b.opts = *opts
 	}
-	if b.opts.Prefix == "" {
-		b.opts.Prefix = "gosente"
-	}
-	if b.opts.TTL <= 0 {
-		b.opts.TTL = 15 * time.Second
-	}
-	if b.opts.Timeout <= 0 {
-		b.opts.Timeout = 2 * time.Second
-	}
-	if b.opts.Logger == nil {
-		b.opts.Logger = slog.Default()
-	}
+	cluster.Defaults(&b.opts.Prefix, &b.opts.TTL, &b.opts.Timeout, &b.opts.Logger)
 	b.channel = b.opts.Prefix + ":push"
 	b.health = cluster.Health{Log: b.opts.Logger, Engine: "redis"}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -162,38 +149,17 @@ func (b *Broker) Publish(ctx context.Context, p chsk.Publication) error {
 			return nil
 		}
 		b.health.PublishFailed(err)
-		b.deliver(p)
+		b.subs.Deliver(p)
 		return fmt.Errorf("redisbroker: %w: %w", ErrLocalOnly, err)
 	}
 	b.health.PublishFailed(errors.New("down"))
-	b.deliver(p)
+	b.subs.Deliver(p)
 	return fmt.Errorf("redisbroker: %w", ErrLocalOnly)
 }
 
 // Subscribe registers a Server's delivery function (chsk calls it in New).
 func (b *Broker) Subscribe(deliver func(chsk.Publication)) (cancel func()) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	id := b.next
-	b.next++
-	b.subs[id] = deliver
-	return func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		delete(b.subs, id)
-	}
-}
-
-func (b *Broker) deliver(p chsk.Publication) {
-	b.mu.Lock()
-	subs := make([]func(chsk.Publication), 0, len(b.subs))
-	for _, f := range b.subs {
-		subs = append(subs, f)
-	}
-	b.mu.Unlock()
-	for _, f := range subs {
-		f(p)
-	}
+	return b.subs.Add(deliver)
 }
 
 // receive delivers what arrives on the channel until ctx ends. go-redis
@@ -228,7 +194,7 @@ func (b *Broker) receive(ctx context.Context, ps *redis.PubSub) {
 				b.opts.Logger.Warn("redisbroker: dropped a message that is not a publication", slog.Any("err", err))
 				continue
 			}
-			b.deliver(p)
+			b.subs.Deliver(p)
 		}
 	}
 }

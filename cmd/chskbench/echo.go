@@ -21,6 +21,7 @@ type echoConfig struct {
 	Duration  time.Duration `json:"-"`
 	Payload   int           `json:"payload_bytes"`
 	Src       int           `json:"src_addrs"`
+	Packer    string        `json:"packer,omitempty"` // the clients' packer; the server's must be the same
 }
 
 // echoResult is one echo run.
@@ -126,6 +127,10 @@ func echoChskWorkers(ctx context.Context, ep endpoints, cfg echoConfig) ([]func(
 		wg.Wait()
 		closeHTTPClient(hc)
 	}
+	packer, err := packerByName(cfg.Packer)
+	if err != nil {
+		return nil, closeAll, err
+	}
 	bctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	token, err := client.Bootstrap(bctx, ep.page, hc)
 	cancel()
@@ -138,7 +143,7 @@ func echoChskWorkers(ctx context.Context, ep endpoints, cfg echoConfig) ([]func(
 		dctx, cancel := context.WithTimeout(ctx, connectTimeout)
 		defer cancel()
 		c, err := client.Dial(dctx, ep.chsk, &client.Options{
-			Type: kind, CSRFToken: token, HTTPClient: hc, Logger: quietLogger, EventBuffer: 16,
+			Type: kind, CSRFToken: token, HTTPClient: hc, Logger: quietLogger, EventBuffer: 16, Packer: packer,
 		})
 		clients[i] = c
 		return err

@@ -115,6 +115,7 @@ func (lf *loadFlags) register(fs *flag.FlagSet, cmd string) {
 		fs.StringVar(&lf.echo.Transport, "transport", "ws", "ws or ajax")
 		fs.DurationVar(&lf.echo.Duration, "duration", 10*time.Second, "how long to run")
 		fs.IntVar(&lf.echo.Payload, "payload", 100, "bytes of the echoed string")
+		fs.StringVar(&lf.echo.Packer, "packer", "edn", "the clients' Sente packer ("+packerNames+"); start chskbench serve with the same")
 	case "fanout":
 		lf.fanoutFlags(fs, "")
 	case "idle":

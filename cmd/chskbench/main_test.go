@@ -154,3 +154,19 @@ func TestPercentile(t *testing.T) {
 	require.Equal(t, time.Duration(100), percentile(d, 1))
 	require.Zero(t, percentile(nil, 0.5))
 }
+
+// echo -packer runs the load with that packer on both ends (serve -packer).
+func TestEchoWithPacker(t *testing.T) {
+	packer, err := packerByName("gzip-msgpack")
+	require.NoError(t, err)
+	b, err := startServerWith("127.0.0.1:0", quietLogger, 0, packer)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, b.Close(context.Background())) }()
+	ep := endpoints{chsk: b.URL() + "/chsk", page: b.URL() + "/"}
+	e, err := runEcho(t.Context(), ep, echoConfig{Clients: 2, Transport: "ajax", Duration: 200 * time.Millisecond, Payload: 100, Packer: "gzip-msgpack"}, false)
+	require.NoError(t, err)
+	require.Positive(t, e.Chsk.RoundTrips)
+	require.Zero(t, e.Chsk.Errors)
+	_, err = packerByName("json")
+	require.ErrorContains(t, err, `unknown packer "json"`)
+}

@@ -22,7 +22,12 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer) error {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	verbose := fs.Bool("v", false, "log the server's warnings on stderr")
 	sendBuf := fs.Duration("send-buffer-ws", 0, "gosente's WebSocket batching window (0: Sente's 30ms; negative: off)")
+	packerName := fs.String("packer", "edn", "Sente packer: "+packerNames)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	packer, err := packerByName(*packerName)
+	if err != nil {
 		return err
 	}
 	log := quietLogger
@@ -36,7 +41,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer stop()
 	}
-	b, err := startServerWith(*addr, log, *sendBuf)
+	b, err := startServerWith(*addr, log, *sendBuf, packer)
 	if err != nil {
 		return err
 	}

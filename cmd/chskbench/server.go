@@ -39,12 +39,13 @@ type benchServer struct {
 
 // startServer listens on addr (a loopback address) and serves until Close.
 func startServer(addr string, log *slog.Logger) (*benchServer, error) {
-	return startServerWith(addr, log, 0)
+	return startServerWith(addr, log, 0, nil)
 }
 
 // startServerWith is startServer with Options.SendBufferWS set to
-// sendBufWS (zero: Sente's 30ms window; negative: every push at once).
-func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration) (*benchServer, error) {
+// sendBufWS (zero: Sente's 30ms window; negative: every push at once) and
+// Options.Packer to packer (nil: EDN).
+func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration, packer wire.Packer) (*benchServer, error) {
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
@@ -55,6 +56,7 @@ func startServerWith(addr string, log *slog.Logger, sendBufWS time.Duration) (*b
 		UserID:       func(_ *http.Request, clientID string) any { return "u-" + clientID },
 		CSRFToken:    b.sessions.csrfToken,
 		SendBufferWS: sendBufWS,
+		Packer:       packer,
 		Logger:       log,
 	})
 	if err != nil {

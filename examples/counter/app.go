@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -43,6 +44,11 @@ type config struct {
 	Logger          *slog.Logger
 	RedisURL        string // sessions in Redis (-redis)
 	NATSURL         string // sessions in NATS JetStream KV (-nats)
+	MetricsAddr     string // serve Prometheus metrics on /metrics of this address (-metrics-addr)
+	Packer          string // Sente packer on /chsk: "edn" (default), "transit", "msgpack" (-packer)
+	Gzip            bool   // wrap the packer in Sente's gzip packer (-gzip)
+
+	metricsLn net.Listener // where -metrics-addr listens (main opens it; tests may set it)
 
 	sessionKV kv            // where sessions live; nil: in this process's memory (SessionTTL, MaxSessions)
 	broker    chsk.Broker   // pushes to the clients of every node; nil: this node's
@@ -112,8 +118,13 @@ func newApp(cfg config) (*app, error) {
 	router := chsk.NewRouter()
 	router.HandleFunc(evCommtest, a.commtest)
 	router.HandleFunc(evInc, a.inc)
+	packer, err := newPacker(cfg.Packer, cfg.Gzip)
+	if err != nil {
+		return nil, err
+	}
 	a.chsk, err = chsk.New(&chsk.Options{
 		Handler: router,
+		Packer:  packer,
 		// UserID and CSRFToken stay nil: gosente then reads the uid and the
 		// token that withChskSession put in the request's context.
 		AllowedOrigins:   origins,
@@ -221,7 +232,7 @@ func (a *app) servePage(w http.ResponseWriter, r *http.Request) {
 		if nonce, err = randomToken(16); err == nil {
 			err = renderPage(w, pageData{
 				Title: "gosente counter", Name: "Clojure", Count: n,
-				CSRFToken: s.csrf, State: state, Nonce: nonce,
+				CSRFToken: s.csrf, State: state, Nonce: nonce, Packer: a.packerName(),
 			})
 		}
 	}

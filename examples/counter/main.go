@@ -6,6 +6,8 @@
 //	go run ./examples/counter -addr :9000
 //	go run ./examples/counter -addr :8081 -redis redis://localhost:6379/0   # sessions in Redis
 //	go run ./examples/counter -addr :8082 -nats nats://localhost:4222       # sessions in NATS KV
+//	go run ./examples/counter -metrics-addr 127.0.0.1:9090                  # Prometheus metrics on /metrics
+//	go run ./examples/counter -packer msgpack -gzip                         # for a Sente front end with gzip-msgpack
 package main
 
 import (
@@ -34,6 +36,9 @@ func main() {
 	flag.DurationVar(&cfg.TickEvery, "tick", cfg.TickEvery, "interval of the server's tick push")
 	flag.StringVar(&cfg.RedisURL, "redis", "", "keep sessions in Redis at this URL (redis://HOST:PORT/DB), shared by the nodes using it")
 	flag.StringVar(&cfg.NATSURL, "nats", "", "keep sessions in a JetStream KV bucket of the NATS server at this URL (nats://HOST:PORT), shared by the nodes using it")
+	flag.StringVar(&cfg.Packer, "packer", "edn", "Sente packer on /chsk: edn, transit or msgpack (this page's browser client speaks edn only; the others are for Sente ClojureScript front ends)")
+	flag.BoolVar(&cfg.Gzip, "gzip", false, "wrap the packer in Sente's gzip packer (-packer msgpack -gzip is Sente's gzip-msgpack, -packer edn -gzip its gzip-edn)")
+	flag.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://ADDR/metrics, a listener apart from the app's (e.g. 127.0.0.1:9090)")
 	flag.Parse()
 	if origins != "" {
 		for o := range strings.SplitSeq(origins, ",") {
@@ -52,6 +57,13 @@ func main() {
 	if err != nil {
 		cfg.Logger.Error("counter: cannot listen", slog.Any("err", err))
 		os.Exit(1)
+	}
+	if cfg.MetricsAddr != "" {
+		if cfg.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			cfg.Logger.Error("counter: cannot listen for metrics", slog.Any("err", err))
+			os.Exit(1)
+		}
+		cfg.Logger.Info("counter: metrics", slog.String("url", "http://"+cfg.metricsLn.Addr().String()+"/metrics"))
 	}
 	cfg.Logger.Info("counter: serving", slog.String("url", pageURL(ln.Addr(), cfg.TLSCert != "")))
 	if err := run(ctx, cfg, ln); err != nil {
@@ -91,6 +103,11 @@ func serve(ctx context.Context, a *app, ln net.Listener) error {
 	srv := newHTTPServer(a.handler(), cfg)
 	a.start()
 
+	var msrv *http.Server
+	if cfg.metricsLn != nil {
+		msrv = &http.Server{Handler: metricsHandler(a), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(cfg.metricsLn) }()
+	}
 	served := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {
@@ -115,6 +132,9 @@ func serve(ctx context.Context, a *app, ln net.Listener) error {
 	go func() { httpDone <- srv.Shutdown(sctx) }()
 	appErr := a.shutdown(sctx)
 	httpErr := <-httpDone
+	if msrv != nil {
+		_ = msrv.Close()
+	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}

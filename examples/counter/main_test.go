@@ -556,8 +556,7 @@ func TestGracefulShutdown(t *testing.T) {
 		_, body := v.ajaxGet(token, "tab-ajax", false)
 		polled <- body
 	}()
-	require.Eventually(t, func() bool { return len(a.chsk.Connected().Ajax) == 1 }, 3*time.Second, 5*time.Millisecond)
-	time.Sleep(50 * time.Millisecond) // let the poll park
+	require.Eventually(t, func() bool { return a.chsk.Stats().Connections.Ajax == 1 }, 3*time.Second, time.Millisecond, "the poll parks")
 
 	start := time.Now()
 	cancel()

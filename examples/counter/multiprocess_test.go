@@ -67,12 +67,12 @@ func startNodeProcess(t *testing.T, bin string, args ...string) (string, *exec.C
 type tab struct {
 	c      *client.Client
 	counts chan int64 // [:counter/count n] pushes
-	ticks  chan struct{}
+	ticks  chan int64 // the users count of [:counter/tick …] pushes
 }
 
 func dialTab(t *testing.T, base string, v *visitor, token string) *tab {
 	t.Helper()
-	tb := &tab{counts: make(chan int64, 64), ticks: make(chan struct{}, 1)}
+	tb := &tab{counts: make(chan int64, 64), ticks: make(chan int64, 64)}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, base+"/chsk", &client.Options{
@@ -88,9 +88,12 @@ func dialTab(t *testing.T, base string, v *visitor, token string) *tab {
 					tb.counts <- n
 				}
 			case evTick:
-				select {
-				case tb.ticks <- struct{}{}:
-				default:
+				var d tickData
+				if wire.Decode(ev.Data, &d) == nil {
+					select {
+					case tb.ticks <- int64(d.Users):
+					default: // a tab that is not watching ticks
+					}
 				}
 			}
 		},
@@ -133,29 +136,42 @@ func (tb *tab) waitCount(t *testing.T, n int64) {
 }
 
 // waitTick waits for a tick push.
-func (tb *tab) waitTick(t *testing.T) {
+func (tb *tab) waitTick(t *testing.T) { tb.waitUsers(t, -1) }
+
+// waitUsers waits for a tick push that counts users sessions (any, for -1).
+func (tb *tab) waitUsers(t *testing.T, users int64) {
 	t.Helper()
-	select {
-	case <-tb.ticks:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no tick")
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case got := <-tb.ticks:
+			if users < 0 || got == users {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no tick counting %d users", users)
+		}
 	}
 }
 
-// Three counter processes on one Redis, a tab of one session on each; one
-// process is killed with SIGKILL: the other two keep serving their tabs, and
-// the killed node's tab, redialed to a survivor, gets its pushes there.
+// Three counter processes on one engine (Redis, then NATS), a tab of one
+// session on each; one process is killed with SIGKILL: the other two keep
+// serving their tabs, and the killed node's tab, redialed to a survivor, gets
+// its pushes there.
 func TestMultiProcessSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	rdb := startRedis(t)
 	bin := filepath.Join(t.TempDir(), "counter")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
+	for name, engine := range engineFlags {
+		t.Run(name, func(t *testing.T) { multiProcessSIGKILL(t, bin, engine(t)) })
+	}
+}
 
-	flag := []string{"-redis", "redis://" + rdb.Options().Addr + "/0"}
+func multiProcessSIGKILL(t *testing.T, bin string, flag []string) {
 	var bases [3]string
 	var procs [3]*exec.Cmd
 	for i := range bases {

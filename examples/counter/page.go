@@ -31,6 +31,7 @@ type pageData struct {
 	CSRFToken string // the session's token, read by the Sente client from #sente-csrf-token
 	State     string // base64 of the EDN of appState, as the tutorial encodes it
 	Nonce     string // the Content-Security-Policy nonce of the inline style
+	Packer    string // the server's packer when it is not EDN, which this page's client cannot speak
 }
 
 // encodeState prints st as EDN and base64-encodes it for the data-state attribute.

@@ -118,21 +118,9 @@ func runNode(t *testing.T, cfg config) string {
 // The -redis and -nats flags put the sessions of every node started with
 // them in the engine.
 func TestEngineFlagsShareSessions(t *testing.T) {
-	urls := map[string]func(t *testing.T) config{
-		"redis": func(t *testing.T) config {
-			cfg := testConfig()
-			cfg.RedisURL = "redis://" + startRedis(t).Options().Addr + "/0"
-			return cfg
-		},
-		"nats": func(t *testing.T) config {
-			cfg := testConfig()
-			cfg.NATSURL = startNATS(t).ConnectedUrl()
-			return cfg
-		},
-	}
-	for name, config := range urls {
+	for name, engine := range engineFlags {
 		t.Run(name, func(t *testing.T) {
-			cfg := config(t)
+			cfg := engineConfig(t, engine(t))
 			va, vb := newVisitor(t, runNode(t, cfg)), newVisitor(t, runNode(t, cfg))
 			require.Equal(t, int64(initialCount), va.load().count(t))
 			vb.cookie = va.cookie

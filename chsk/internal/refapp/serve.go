@@ -1,9 +1,11 @@
 package refapp
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 )
@@ -67,4 +69,25 @@ func Poll(d, every time.Duration, cond func() bool) bool {
 			return cond()
 		}
 	}
+}
+
+// LogBuffer collects log output from several goroutines, for tests that
+// check what was logged (and what never is, such as a token).
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
