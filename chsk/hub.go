@@ -100,9 +100,12 @@ func (h *hub) deliver(m *Message) {
 // Handler, OnUIDChange): the panic is logged with its stack position and
 // the goroutine goes on, so that one bad call cannot take a connection or
 // the process down.
-func (h *hub) recoverPanic(what string, attrs ...any) {
+//
+// Its attributes are slog.Attr, not any: boxing one into an interface at
+// every deferred call would cost each delivered event an allocation.
+func (h *hub) recoverPanic(what string, attrs ...slog.Attr) {
 	if v := recover(); v != nil {
-		h.log.Error("chsk: "+what+" panicked", append(attrs, slog.Any("panic", v))...)
+		h.log.LogAttrs(context.Background(), slog.LevelError, "chsk: "+what+" panicked", append(attrs, slog.Any("panic", v))...)
 	}
 }
 
