@@ -50,11 +50,11 @@
 // them, never above (TestFilesReferOneWay checks it with go/types), from the
 // bottom: the API's plain types (message, router, broker, security, options);
 // what every client shares (stats: the counters; life: the lifecycle
-// Shutdown waits for; flush: batching windows; queue: one client's send
-// queue; hub: options, logger, counters and fixed frames; checks); clients
-// and where they live (tab: one client's state; registry: uids to tabs;
-// park: the idle-socket poller); the Server and its entry points (server,
-// websocket, ajax, push, serve).
+// Shutdown waits for; writers: the pool that drains clients; flush:
+// batching windows; queue: one client's send queue; hub: options, logger,
+// counters and fixed frames; checks); clients and where they live (tab: one
+// client's state; registry: uids to tabs; park: the idle-socket poller); the
+// Server and its entry points (server, websocket, ajax, push, serve).
 //
 // Each mutex is locked in the one file that declares it, and the lock order
 // is written at its declaration; in short: Server.pubMu → registry.mu →

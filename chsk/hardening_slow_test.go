@@ -292,6 +292,10 @@ func TestHardeningSlowCountedOnce(t *testing.T) {
 	start := time.Now()
 	hardWaitDetached(t, a, adapter.WebSocket, "slow") // the write timed out
 	t.Logf("disconnected after %v", time.Since(start))
+	// The socket's reader may detach it before the writer, back from its
+	// timed-out write, counts it: wait for the count.
+	waitUntil(t, 5*time.Second, func() bool { return a.srv.Stats().SlowDisconnects >= 1 },
+		func() string { return "a write that outlasted WriteTimeout counts: never counted" })
 	require.Equal(t, uint64(1), a.srv.Stats().SlowDisconnects, "a write that outlasted WriteTimeout counts")
 	for range maxQueue + 1 {
 		require.NoError(t, a.srv.Send("slow", wire.Event{ID: "t/small", Data: int64(1)}))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/gosente/gosente/chsk/adapter"
@@ -100,12 +101,12 @@ func (h *hub) handled(start time.Time) {
 
 // recoverPanic is the server's one panic-recovery path, deferred around
 // every call of application code on the server's own goroutines (the
-// Handler, OnUIDChange): the panic is logged with its stack position and
+// Handler, OnUIDChange): the panic is logged with the goroutine's stack and
 // the goroutine goes on, so that one bad call cannot take a connection or
 // the process down.
 func (h *hub) recoverPanic(what string, id wire.Keyword) {
 	if v := recover(); v != nil {
-		attrs := []any{slog.Any("panic", v)}
+		attrs := []any{slog.Any("panic", v), slog.String("stack", string(debug.Stack()))}
 		if id != "" {
 			attrs = append([]any{slog.String("id", string(id))}, attrs...)
 		}

@@ -34,18 +34,6 @@ func (l *lifecycle) enter() bool {
 // leave ends work registered by enter.
 func (l *lifecycle) leave() { l.running.Done() }
 
-// goTracked runs f on a new goroutine that Shutdown waits for, unless
-// Shutdown began.
-func (l *lifecycle) goTracked(f func()) {
-	if !l.enter() {
-		return
-	}
-	go func() {
-		defer l.leave()
-		f()
-	}()
-}
-
 // afterFunc is time.AfterFunc for server work: f does not run after Shutdown
 // began, and Shutdown waits for a running f.
 func (l *lifecycle) afterFunc(d time.Duration, f func()) *time.Timer {
