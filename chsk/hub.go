@@ -36,7 +36,7 @@ type hub struct {
 func (h *hub) init(cfg config) error {
 	h.cfg, h.log, h.contentType = cfg, cfg.Logger, "text/html; charset=utf-8"
 	h.life.init()
-	h.flushes.life = &h.life
+	h.flushes.init(&h.life)
 	switch p := cfg.Packer.(type) {
 	case *wire.EDN:
 		h.edn = p
