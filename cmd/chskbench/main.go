@@ -2,11 +2,12 @@
 // connections, how much memory, each figure next to a baseline measured in
 // the same run on the same machine.
 //
-//	chskbench serve  [-addr 127.0.0.1:8080] [-cpuprofile f]
-//	chskbench echo   [-url http://127.0.0.1:8080/chsk] [-transport ws|ajax] [-clients 50] [-duration 10s] [-payload 100]
+//	chskbench serve  [-addr 127.0.0.1:8080] [-cpuprofile f] [-packer edn] [-redis URL | -nats URL]
+//	chskbench echo   [-url http://127.0.0.1:8080/chsk] [-transport ws|ajax] [-clients 50] [-duration 10s] [-payload 100] [-packer edn]
 //	chskbench fanout [-url …] [-clients 10000] [-rounds 20]
 //	chskbench idle   [-url …] [-steps 1000,10000,20000] [-polls 1000]
 //	chskbench all    [-json chskbench.json]
+//	chskbench cluster [-engine nats|redis] [-nodes 3] [-clients 900] [-rounds 10] [-send-rate 200]
 //	chskbench plot   -json chskbench.json [-out DIR]
 //
 // serve runs a gosente server with the bench events ([:chskbench/echo x]
@@ -18,7 +19,10 @@
 // and every load against it. With -json, the results go to that file and
 // SVG charts beside it (latency by percentile for echo and fan-out, server
 // memory per connection against connections); plot renders those charts
-// again from a JSON file.
+// again from a JSON file. cluster starts an engine (an in-process
+// nats-server, or redis-server from PATH) and node processes of serve on it,
+// and compares a broadcast on one node with the same on the cluster, then
+// measures Send from one node to a client of another.
 package main
 
 import (
