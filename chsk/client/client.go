@@ -116,7 +116,7 @@ var (
 	errReconnect    = errors.New("client: reconnect requested")
 	errPingTimeout  = errors.New("client: no pong to the keep-alive ping")
 	errNoHandshake  = errors.New("client: the server's first frame is not a handshake")
-	errWriteTimeout = errors.New("client: a WebSocket write took longer than 10s")
+	errWriteTimeout = errors.New("client: a WebSocket write took too long (the server does not read)")
 )
 
 // Options configures a Client. Field names follow the options of
@@ -235,9 +235,11 @@ type Options struct {
 const (
 	handshakeTimeout = 20 * time.Second // connect plus first frame
 	pollTimeout      = 60 * time.Second // Sente's Ajax request timeout
-	writeTimeout     = 10 * time.Second // one WebSocket write
 	stableAfter      = time.Second      // an open connection this old resets the back-off
 )
+
+// writeTimeout bounds one WebSocket write (a variable for the tests).
+var writeTimeout = 10 * time.Second
 
 // State is the state of a Client (Sente's chsk state map).
 type State struct {

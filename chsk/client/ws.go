@@ -70,9 +70,12 @@ func (c *Client) runWS() (res connResult) {
 		w.typ = websocket.MessageBinary
 	}
 	// One timer for every write of the connection instead of a context per
-	// write: a write still blocked after writeTimeout breaks the connection,
-	// whose end (CloseNow below) makes the write return.
-	w.wdog = time.AfterFunc(writeTimeout, func() { cancel(errWriteTimeout) })
+	// write: a write still blocked after writeTimeout ends the connection and
+	// closes the socket, which makes the write return.
+	w.wdog = time.AfterFunc(writeTimeout, func() {
+		cancel(errWriteTimeout)
+		_ = ws.CloseNow()
+	})
 	w.wdog.Stop()
 	defer w.wdog.Stop()
 	var wg sync.WaitGroup
@@ -251,7 +254,7 @@ func (w *wsConn) ping(ctx context.Context, wg *sync.WaitGroup) (chan any, string
 	ev := wire.Event{ID: wire.EvWsPing}
 	if c.cfg.ServerVersion == Server117 {
 		if frame, err := c.cfg.Packer.Pack(nil, ev, nil); err == nil {
-			_ = w.write(frame)
+			wg.Go(func() { _ = w.write(frame) }) // as below
 		}
 		wg.Go(func() {
 			if err := w.ws.Ping(ctx); err != nil {
@@ -265,7 +268,9 @@ func (w *wsConn) ping(ctx context.Context, wg *sync.WaitGroup) (chan any, string
 	id := c.addPending(ch)
 	frame, err := c.cfg.Packer.Pack(nil, ev, id)
 	if err == nil {
-		_ = w.write(frame) // a failed write ends the connection
+		// On a goroutine: a write stuck behind another must not stop the
+		// keep-alive loop from seeing the connection end.
+		wg.Go(func() { _ = w.write(frame) }) // a failed write ends the connection
 	}
 	return ch, id
 }
