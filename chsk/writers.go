@@ -15,11 +15,14 @@ type flushable interface{ flush() }
 // nothing is left.
 //
 // A client that does not read can hold a writer in a write for up to
-// WriteTimeout. So that it delays the others by at most two checks, not by
-// WriteTimeout, a check runs every stallAfter while clients wait: when no
-// writer took a client since the last check (every one is stuck in a
-// write), one more writer starts, above the bound. Each client is drained by one writer at a time (its queue's
-// writing flag), so the pool keeps per-client FIFO order.
+// WriteTimeout. So that stuck clients do not make the others wait that
+// long, a check runs every stallAfter while clients wait: when no writer
+// took a client since the last check (every one is stuck in a write), as
+// many writers again start, above the bound. One stuck client delays the
+// others by at most two checks; n stuck clients ahead of them by about
+// 2·log2(n) checks, and cost up to one goroutine each while they are stuck,
+// as before the pool. Each client is drained by one writer at a time (its
+// queue's writing flag), so the pool keeps per-client FIFO order.
 //
 // Its mutex is a leaf: nothing else is locked while it is held.
 type writers struct {
@@ -82,9 +85,9 @@ func (w *writers) checkFunc(seen uint64) func() {
 			return
 		}
 		start := 0
-		if w.taken == seen { // every writer is stuck in a write
-			start = 1
-			w.running++
+		if w.taken == seen { // every writer is stuck in a write: as many again
+			start = min(w.running, len(w.work)-w.head)
+			w.running += start
 		}
 		now := w.taken
 		w.mu.Unlock()

@@ -75,3 +75,34 @@ func TestWritersStuckClientDelaysNoOther(t *testing.T) {
 		require.Zero(t, w.running)
 	})
 }
+
+// Many stuck clients ahead of a healthy one: the pool doubles at each check
+// that sees no progress, so the healthy client waits about 2·log2(n)
+// checks, not 2·n (found in review: adding one writer per check made it wait
+// nearly WriteTimeout behind 1 000 stuck clients).
+func TestWritersManyStuckClients(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var life lifecycle
+		w := writers{life: &life, max: 2}
+		release := make(chan struct{})
+		var flushed atomic.Int64
+		stuck := flushFunc(func() { <-release })
+		cs := make([]flushable, 0, 1001)
+		for range 1000 {
+			cs = append(cs, stuck)
+		}
+		cs = append(cs, flushFunc(func() { flushed.Add(1) }))
+		start := time.Now()
+		w.submit(cs...)
+		for flushed.Load() < 1 {
+			time.Sleep(time.Millisecond) // fake time
+		}
+		took := time.Since(start)
+		close(release)
+		require.LessOrEqual(t, took, 24*stallAfter, "the healthy client waited %v", took)
+		synctest.Wait()
+		time.Sleep(time.Second) // fake time: the stall check sees an empty queue and stops
+		synctest.Wait()
+		require.Zero(t, w.running)
+	})
+}
