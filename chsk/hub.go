@@ -63,15 +63,21 @@ func (h *hub) init(cfg config) error {
 // socket applies the timeout itself (no context per write); a poll gets a
 // context. A write past the timeout reports context.DeadlineExceeded.
 func (h *hub) write(conn adapter.Conn, frame []byte) error {
-	h.stats.bytesOut[ti(conn.Transport())].Add(uint64(len(frame)))
 	if conn.Transport() == adapter.WebSocket {
-		return conn.Send(context.Background(), frame)
+		err := conn.Send(context.Background(), frame)
+		if err == nil {
+			h.stats.bytesOut[0].Add(uint64(len(frame)))
+		}
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteTimeout)
 	defer cancel()
 	err := conn.Send(ctx, frame)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("chsk: write: %w", context.DeadlineExceeded)
+	}
+	if err == nil {
+		h.stats.bytesOut[1].Add(uint64(len(frame)))
 	}
 	return err
 }

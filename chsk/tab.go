@@ -18,7 +18,8 @@ import (
 //
 // Only this file locks tab.mu. Lock order: registry.mu before tab.mu; while
 // tab.mu is held, the only other locks taken are the adapter's, by closing a
-// connection. Neighbours change a tab through its methods: attach, detach,
+// connection (and the logger's, should the packer fail to pack a batch,
+// which it does under tab.mu). Neighbours change a tab through its methods: attach, detach,
 // startGrace, remove (the registry), push and send (senders), flush (the
 // flusher), shutdown and closeConn (Shutdown).
 type tab struct {
@@ -127,11 +128,13 @@ func (c *tab) drainUnlock() {
 		}
 		if err != nil {
 			// A newer connection replaced this one meanwhile (a tab that
-			// reconnected; attach closed the old socket), or the poll ended
-			// on its own: pushes it did not take go back to the front, for
-			// the current or next connection. A frame of its own (a reply,
-			// a pong, its handshake) dies with it: it must not come before
-			// the new socket's handshake.
+			// reconnected; attach closed the old socket), or the socket or
+			// poll ended on its own: pushes it did not take go back to the
+			// front, for the current or next connection. A frame of its own
+			// (a reply, a pong; only sockets have them) dies with it when a
+			// newer socket replaced it, since it must not come after that
+			// socket's handshake; when the socket just ended, it waits for
+			// the next one (the client's callbacks outlive its sockets).
 			replaced := c.conn != nil && c.conn != conn
 			if replaced || errors.Is(err, adapter.ErrAnswered) || errors.Is(err, adapter.ErrClosed) {
 				c.q.putBack(frame, taken, !replaced)

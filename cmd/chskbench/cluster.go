@@ -109,12 +109,19 @@ func cmdCluster(ctx context.Context, args []string, stdout io.Writer) error {
 
 	// The cluster: nodes on the engine, the clients spread over them.
 	var eps []endpoints
+	var children []*child
+	stopNodes := func() {
+		for _, c := range children {
+			note("node", c.stop()) // stop is idempotent
+		}
+	}
+	defer stopNodes() // on an early return
 	for range *nodes {
 		c, err := startChild(ctx, "", "-"+*engine, url)
 		if err != nil {
 			return err
 		}
-		defer func() { note("node", c.stop()) }()
+		children = append(children, c)
 		ep, err := newEndpoints(c.url+"/chsk", "")
 		if err != nil {
 			return err
@@ -130,6 +137,7 @@ func cmdCluster(ctx context.Context, args []string, stdout io.Writer) error {
 
 	rep.Send, err = crossNodeSend(ctx, eps[0], eps[len(eps)-1], *rate, *sendFor)
 	note("cross-node send", err)
+	stopNodes() // before the report: a node that fails to stop is in it
 
 	printCluster(stdout, rep)
 	if *jsonPath != "" {
