@@ -38,17 +38,65 @@ func (s *Server) serveAjaxGet(w http.ResponseWriter, r *http.Request, uid any, k
 		return
 	}
 	s.stats.conns[1].Add(1)
+	deadline := time.Now().Add(s.cfg.LongPollTimeout)
 	timer := time.NewTimer(s.cfg.LongPollTimeout)
 	defer timer.Stop()
-	select {
-	case <-poll.Done():
-	case <-timer.C:
-		s.answer(poll, s.timeoutFrame)
-	case <-s.life.ctx.Done():
-		s.answer(poll, s.timeoutFrame)
+	var parkC <-chan time.Time
+	if d := s.cfg.ParkAfter; d > 0 && d < s.cfg.LongPollTimeout {
+		if err := adapter.CanTakeOver(r); err != nil {
+			s.park.logNoTakeOver(err)
+		} else {
+			park := time.NewTimer(d)
+			defer park.Stop()
+			parkC = park.C
+		}
+	}
+	for {
+		select {
+		case <-poll.Done():
+		case <-timer.C:
+			s.answer(poll, s.timeoutFrame)
+		case <-s.life.ctx.Done():
+			s.answer(poll, s.timeoutFrame)
+		case <-parkC:
+			if s.takeOver(c, poll, r, deadline) {
+				return
+			}
+			parkC = nil
+			continue
+		}
+		break
 	}
 	c.detach(poll)
 	s.stats.conns[1].Add(-1)
+}
+
+// takeOver lets the handler of a poll that waited ParkAfter return: its
+// connection waits in the poller without a goroutine until a push, the
+// deadline or Shutdown answers it, or its client goes away. It reports false
+// if the poll cannot be taken over (see adapter.Poll.TakeOver); the handler
+// then keeps waiting. Shutdown waits for a taken-over poll as for a
+// handler: it answers every poll, and each ends right after its answer.
+func (s *Server) takeOver(c *tab, poll *adapter.Poll, r *http.Request, deadline time.Time) bool {
+	pl := s.park.poller()
+	if pl == nil || !s.life.enter() {
+		return false
+	}
+	t := time.AfterFunc(time.Until(deadline), func() { s.answer(poll, s.timeoutFrame) })
+	end := func() {
+		defer s.life.leave()
+		t.Stop()
+		c.detach(poll)
+		s.stats.conns[1].Add(-1)
+	}
+	if err := poll.TakeOver(r, pl, s.park.resumer(), end); err != nil {
+		t.Stop()
+		s.life.leave()
+		s.park.logNoTakeOver(err)
+		return false
+	}
+	s.stats.takenOver.Add(1)
+	return true
 }
 
 // servePost runs the POST side: checks, one event, and the reply as the

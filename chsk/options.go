@@ -79,15 +79,23 @@ type Options struct {
 	// limit.
 	MessageTimeout time.Duration
 
-	// ParkAfter is how long a WebSocket may go without a message before its
-	// reading goroutine is let go and the socket waits in the server's epoll
-	// set (Linux; elsewhere every socket keeps a goroutine). An idle socket
-	// then costs a few KiB of heap and no stack. Zero means 1s; negative
-	// keeps a goroutine per socket. Parking needs the hijacked connection
-	// to be a plain *net.TCPConn, or a wrapper implementing
-	// adapter.UnbufferedConn: with TLS terminated by the Go server, or a
-	// listener whose connections wrap the socket otherwise, sockets keep
-	// their goroutines (logged once).
+	// ParkAfter is how long a WebSocket may go without a message, or an
+	// Ajax long-poll without an answer, before its goroutine is let go and
+	// the connection waits in the server's epoll set (Linux; elsewhere every
+	// socket and poll keeps a goroutine). An idle socket or parked poll then
+	// costs a few KiB of heap and no stack. Zero means 1s; negative keeps a
+	// goroutine each. Parking needs the connection to be a plain
+	// *net.TCPConn, or a wrapper implementing adapter.UnbufferedConn: with
+	// TLS terminated by the Go server, or a listener whose connections wrap
+	// the socket otherwise, sockets keep their goroutines (logged once).
+	//
+	// A poll parks by taking its HTTP/1.1 connection from net/http
+	// (adapter.Poll.TakeOver): its answer is the response net/http would
+	// have written, and the connection then goes on serving the client's
+	// next requests, for the whole application, from a private http.Server
+	// configured like the one that accepted it (adapter.Resumer says what
+	// carries over). Polls over HTTP/2 or TLS, and requests that asked to
+	// close their connection, keep their goroutines.
 	ParkAfter time.Duration
 
 	// LongPollTimeout ends a parked Ajax poll with :chsk/timeout, and answers

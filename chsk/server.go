@@ -2,6 +2,7 @@ package chsk
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 )
@@ -49,8 +50,10 @@ func (s *Server) Stats() Stats {
 // every Sente version reconnect, to another node or to the restarted server),
 // and parked polls and POSTs waiting for a reply are answered :chsk/timeout.
 // Pushes queued for a client with no connection are counted in
-// Stats().UndeliveredAtShutdown. Shutdown returns once every goroutine and
-// timer callback the server started has ended, or with ctx's error.
+// Stats().UndeliveredAtShutdown. Kept-alive connections whose poll the
+// server had taken over (see Options.ParkAfter) are closed once idle.
+// Shutdown returns once every goroutine and timer callback the server
+// started has ended, or with ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.life.close() {
 		// No publication is queued after this point, and the ones in flight
@@ -86,5 +89,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.park.close() // wakes the sockets still parked, so that their readers end
-	return s.life.wait(ctx)
+	err := s.life.wait(ctx)
+	return errors.Join(err, s.park.shutdownResumed(ctx))
 }

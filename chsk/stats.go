@@ -45,6 +45,10 @@ type Stats struct {
 	// BrokerErrors counts failed Broker.Publish and Presence.Update calls.
 	BrokerErrors uint64
 
+	// PollsTakenOver counts Ajax polls whose connection the server took
+	// from net/http to wait without a goroutine (see Options.ParkAfter).
+	PollsTakenOver uint64
+
 	// SlowDisconnects counts clients disconnected because their queue passed
 	// Options.MaxQueue or a write to them outlasted Options.WriteTimeout.
 	SlowDisconnects uint64
@@ -72,6 +76,7 @@ type counters struct {
 	handlerCalls, handlerNano   atomic.Uint64
 	brokerErrors                atomic.Uint64
 	slowDisconnects             atomic.Uint64
+	takenOver                   atomic.Uint64
 	undelivered                 atomic.Uint64
 }
 
@@ -122,6 +127,7 @@ func (k *counters) snapshot() Stats {
 		HandlerTime:           time.Duration(k.handlerNano.Load()),
 		BrokerErrors:          k.brokerErrors.Load(),
 		SlowDisconnects:       k.slowDisconnects.Load(),
+		PollsTakenOver:        k.takenOver.Load(),
 		UndeliveredAtShutdown: k.undelivered.Load(),
 	}
 	for i, kind := range rejectKinds {

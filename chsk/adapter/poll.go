@@ -10,15 +10,18 @@ import (
 
 // Poll is one parked Ajax long-poll: an HTTP response held open until the
 // server has one frame for it. The handler that parked it must wait on Done
-// (or its own timeout, answered through Send) before it returns.
+// (or its own timeout, answered through Send) before it returns, unless
+// TakeOver took the connection from net/http.
 type Poll struct {
 	w           http.ResponseWriter
 	contentType string
+	stopCtx     func() bool // stops watching the request's context
 
-	mu       sync.Mutex
+	mu       sync.Mutex // lock order: before Poller.mu and Resumer.mu
 	sent     bool
 	done     chan struct{}
 	doneOnce sync.Once
+	hj       *hijacked // the connection, once taken over
 }
 
 // ParkPoll wraps the response of a long-poll GET. The poll ends by itself when
@@ -27,7 +30,7 @@ func ParkPoll(w http.ResponseWriter, r *http.Request, contentType string) *Poll 
 	p := &Poll{w: w, contentType: contentType, done: make(chan struct{})}
 	// The request's context ends when the handler returns at the latest, so
 	// this never outlives the request.
-	context.AfterFunc(r.Context(), p.finishAfterSend)
+	p.stopCtx = context.AfterFunc(r.Context(), p.finishAfterSend)
 	return p
 }
 
@@ -43,12 +46,13 @@ func (p *Poll) Send(ctx context.Context, frame []byte) error {
 	if p.sent {
 		return ErrAnswered
 	}
-	select {
-	case <-p.done:
+	if p.isDone() {
 		return ErrClosed
-	default:
 	}
 	p.sent = true
+	if p.hj != nil {
+		return p.hj.answerLocked(ctx, p, frame, false)
+	}
 	defer p.finish()
 	rc := http.NewResponseController(p.w)
 	if dl, ok := ctx.Deadline(); ok {
@@ -66,10 +70,28 @@ func (p *Poll) Send(ctx context.Context, frame []byte) error {
 func (p *Poll) Done() <-chan struct{} { return p.done }
 
 // Close ends the poll without an answer; the handler then returns and the
-// client sees an empty response.
+// client sees an empty response (written on its own goroutine, if the poll
+// was taken over).
 func (p *Poll) Close() error {
-	p.finishAfterSend()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hj != nil && !p.sent && !p.isDone() {
+		p.sent = true
+		p.finish()
+		go p.closeTakenOver()
+		return nil
+	}
+	p.finish()
 	return nil
+}
+
+func (p *Poll) isDone() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // finishAfterSend ends the poll, waiting for a Send in progress: the handler

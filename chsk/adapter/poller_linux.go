@@ -10,27 +10,32 @@ import (
 	"syscall"
 )
 
-// Poller holds idle WebSockets without a goroutine each: one goroutine waits
-// on an epoll set for all of them and starts a reader when one has bytes to
-// read. On systems without epoll NewPoller returns an error and sockets keep
+// Poller holds idle WebSockets, and Ajax polls taken over from net/http
+// (Poll.TakeOver), without a goroutine each: one goroutine waits on an epoll
+// set for all of them and starts a reader when one has bytes to read or its
+// peer hung up. On systems without epoll NewPoller returns an error and sockets keep
 // their goroutines.
 type Poller struct {
 	epfd int
 	wake [2]int // a pipe that interrupts the wait at Close
 
-	mu      sync.Mutex
+	mu      sync.Mutex // lock order: a Poll's mu before this; this before a WS's pmu
 	waiting map[int32]*parked
 	closed  bool
 	stopped chan struct{}
 }
 
-// parked is one WebSocket waiting in the poller, and what to run when it
+// parked is one connection waiting in the poller, and what to run when it
 // wakes.
 type parked struct {
-	ws *WS
+	s  sleeper
 	fd int32
 	f  func()
 }
+
+// sleeper is what waits in a Poller: a *WS or a taken-over *Poll. The
+// poller tells it when it leaves, before its f runs; p.mu is not held.
+type sleeper interface{ unparked(p *Poller) }
 
 // NewPoller starts a poller. Close stops it.
 func NewPoller() (*Poller, error) {
@@ -74,14 +79,48 @@ func (p *Poller) Wait(ws *WS, f func()) error {
 		ws.stopParking()
 		return ErrClosed
 	}
-	return ws.park(p, func() (int32, error) { return p.register(ws, rc, f) })
+	return ws.park(p, func() (int32, error) {
+		fd, err := p.register(ws, rc, f)
+		if err != nil {
+			ws.stopParking()
+		}
+		return fd, err
+	})
 }
 
-// register adds ws's descriptor to the epoll set, to run f when it is
-// ready. p.mu and ws.pmu are held.
-func (p *Poller) register(ws *WS, rc syscall.RawConn, f func()) (int32, error) {
+// watch parks a taken-over poll's connection c until its client sends bytes
+// or hangs up, or the poller closes; then f runs once, on a new goroutine.
+// The poll's mu is held.
+func (p *Poller) watch(s sleeper, c net.Conn, f func()) (int32, error) {
+	rc, err := rawConn(c)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return 0, ErrClosed
+	}
+	return p.register(s, rc, f)
+}
+
+// unwatch takes s out of the poller without running its f, if it is still
+// there; a poll does so before its connection changes hands. The poll's mu
+// is held.
+func (p *Poller) unwatch(s sleeper, fd int32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if w, ok := p.waiting[fd]; ok && w.s == s {
+		delete(p.waiting, fd)
+		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
+	}
+}
+
+// register adds the descriptor behind rc to the epoll set, to run f when it
+// is ready. p.mu is held (and a WS's pmu, when s is one).
+func (p *Poller) register(s sleeper, rc syscall.RawConn, f func()) (int32, error) {
 	var ctlErr error
-	w := &parked{ws: ws, f: f}
+	w := &parked{s: s, f: f}
 	err := rc.Control(func(fd uintptr) {
 		w.fd = int32(fd)
 		// Level-triggered and one-shot: bytes already there wake it at once,
@@ -96,7 +135,6 @@ func (p *Poller) register(ws *WS, rc syscall.RawConn, f func()) (int32, error) {
 		err = ctlErr
 	}
 	if err != nil {
-		ws.stopParking()
 		return 0, fmt.Errorf("adapter: cannot park the socket: %w", err)
 	}
 	p.waiting[w.fd] = w
@@ -126,12 +164,12 @@ func rawConn(c net.Conn) (syscall.RawConn, error) {
 func (p *Poller) unpark(ws *WS, fd int32) {
 	p.mu.Lock()
 	w, ok := p.waiting[fd]
-	if ok && w.ws == ws {
+	if ok && w.s == ws {
 		delete(p.waiting, fd)
 		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
 	}
 	p.mu.Unlock()
-	if ok && w.ws == ws {
+	if ok && w.s == ws {
 		go w.f()
 	}
 }
@@ -162,7 +200,7 @@ func (p *Poller) loop() {
 		}
 		p.mu.Unlock()
 		for _, w := range ready {
-			w.ws.unparked(p)
+			w.s.unparked(p)
 			go w.f()
 		}
 	}
@@ -183,7 +221,7 @@ func (p *Poller) Close() error {
 	<-p.stopped
 	p.closeFDs()
 	for _, w := range rest {
-		w.ws.unparked(p)
+		w.s.unparked(p)
 		go w.f()
 	}
 	return nil
@@ -193,4 +231,31 @@ func (p *Poller) closeFDs() {
 	syscall.Close(p.wake[0])
 	syscall.Close(p.wake[1])
 	syscall.Close(p.epfd)
+}
+
+// errWouldBlock is readNow's error when there is nothing to read.
+var errWouldBlock = syscall.EAGAIN
+
+// readNow reads what c has without waiting: errWouldBlock if nothing; 0 and
+// no error at end of stream.
+func readNow(c net.Conn, buf []byte) (int, error) {
+	rc, err := rawConn(c)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var rerr error
+	if err := rc.Read(func(fd uintptr) bool {
+		n, rerr = syscall.Read(int(fd), buf)
+		return true // never wait
+	}); err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		n = 0
+	}
+	if rerr == syscall.EINTR {
+		rerr = errWouldBlock
+	}
+	return n, rerr
 }

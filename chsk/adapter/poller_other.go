@@ -2,7 +2,10 @@
 
 package adapter
 
-import "errors"
+import (
+	"errors"
+	"net"
+)
 
 // Poller holds idle WebSockets without a goroutine each. It needs Linux's
 // epoll: elsewhere NewPoller returns an error and sockets keep their
@@ -23,3 +26,15 @@ func (p *Poller) Wait(ws *WS, f func()) error {
 func (p *Poller) Close() error { return nil }
 
 func (p *Poller) unpark(ws *WS, fd int32) {}
+
+func (p *Poller) watch(s sleeper, c net.Conn, f func()) (int32, error) {
+	return 0, errors.ErrUnsupported
+}
+
+func (p *Poller) unwatch(s sleeper, fd int32) {}
+
+type sleeper interface{ unparked(p *Poller) }
+
+var errWouldBlock = errors.ErrUnsupported
+
+func readNow(c net.Conn, buf []byte) (int, error) { return 0, errors.ErrUnsupported }

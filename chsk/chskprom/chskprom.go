@@ -18,9 +18,9 @@ import (
 type Collector struct {
 	stats func() chsk.Stats
 
-	connections, clients, uids, queueHigh                     *prometheus.Desc
-	eventsIn, bytesIn, bytesOut, replies, pushes, pushBatches *prometheus.Desc
-	rejections, slow, undelivered, brokerErrors, handler      *prometheus.Desc
+	connections, clients, uids, queueHigh                           *prometheus.Desc
+	eventsIn, bytesIn, bytesOut, replies, pushes, pushBatches       *prometheus.Desc
+	rejections, slow, undelivered, brokerErrors, handler, takenOver *prometheus.Desc
 }
 
 // Options configure a Collector. The zero value is ready to use.
@@ -58,6 +58,7 @@ func NewCollector(srv *chsk.Server, opts *Options) *Collector {
 		pushBatches:  d("push_batches_total", "Frames that carried pushes."),
 		rejections:   d("rejections_total", "Refused requests, by kind.", "kind"),
 		slow:         d("slow_disconnects_total", "Clients disconnected for not keeping up (MaxQueue or WriteTimeout)."),
+		takenOver:    d("polls_taken_over_total", "Ajax polls whose connection was taken from net/http to wait without a goroutine."),
 		undelivered:  d("undelivered_at_shutdown_total", "Pushes accepted that Shutdown could not deliver."),
 		brokerErrors: d("broker_errors_total", "Failed Broker.Publish and Presence.Update calls."),
 		handler:      d("handler_seconds", "Time spent in the event handler."),
@@ -67,7 +68,7 @@ func NewCollector(srv *chsk.Server, opts *Options) *Collector {
 // Describe sends the descriptions of every metric.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connections, c.clients, c.uids, c.queueHigh, c.eventsIn, c.bytesIn, c.bytesOut,
-		c.replies, c.pushes, c.pushBatches, c.rejections, c.slow, c.undelivered, c.brokerErrors, c.handler} {
+		c.replies, c.pushes, c.pushBatches, c.rejections, c.slow, c.undelivered, c.brokerErrors, c.handler, c.takenOver} {
 		ch <- d
 	}
 }
@@ -96,6 +97,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.rejections, prometheus.CounterValue, float64(n), string(kind))
 	}
 	one(c.slow, prometheus.CounterValue, float64(s.SlowDisconnects))
+	one(c.takenOver, prometheus.CounterValue, float64(s.PollsTakenOver))
 	one(c.undelivered, prometheus.CounterValue, float64(s.UndeliveredAtShutdown))
 	one(c.brokerErrors, prometheus.CounterValue, float64(s.BrokerErrors))
 	ch <- prometheus.MustNewConstSummary(c.handler, s.HandlerCalls, s.HandlerTime.Seconds(), nil)

@@ -31,7 +31,7 @@ func TestCollector(t *testing.T) {
 
 	count, err := testutil.GatherAndCount(reg)
 	require.NoError(t, err)
-	require.Equal(t, 25, count, "every series is there from the start")
+	require.Equal(t, 26, count, "every series is there from the start")
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP chsk_clients Clients (browser tabs) registered now, including those within their close grace period.
 # TYPE chsk_clients gauge

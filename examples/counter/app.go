@@ -38,6 +38,7 @@ type config struct {
 	TLSCert, TLSKey string   // serve HTTPS with these files
 	TickEvery       time.Duration
 	LongPollTimeout time.Duration
+	ParkAfter       time.Duration // chsk.Options.ParkAfter; 0: its default (tests shorten it)
 	SessionTTL      time.Duration // idle time after which a session is gone
 	MaxSessions     int
 	ShutdownTimeout time.Duration
@@ -130,6 +131,7 @@ func newApp(cfg config) (*app, error) {
 		AllowedOrigins:   origins,
 		HandshakeData:    a.handshakeData,
 		LongPollTimeout:  cfg.LongPollTimeout,
+		ParkAfter:        cfg.ParkAfter,
 		MaxClientsPerUID: 32,       // tabs per session
 		MaxMessageBytes:  64 << 10, // this app's events are tiny
 		Logger:           log,

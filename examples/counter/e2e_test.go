@@ -24,6 +24,7 @@ func TestE2EChromium(t *testing.T) {
 	bin := cdp.FindChromium(t)
 	cfg := testConfig()
 	cfg.TickEvery = 300 * time.Millisecond
+	cfg.ParkAfter = 50 * time.Millisecond // polls and sockets park between ticks
 	base, a := startServer(t, cfg)
 	b := cdp.Launch(t, bin)
 
@@ -36,6 +37,9 @@ func TestE2EChromium(t *testing.T) {
 			defer cancel()
 			e := &e2e{t: t, ctx: ctx, b: b, app: a, url: base + "/" + tc.query, transport: tc.transport}
 			e.run()
+			if tc.transport == "ajax" && a.chsk.Stats().PollsTakenOver == 0 {
+				t.Error("no poll was taken over between ticks")
+			}
 		})
 	}
 }

@@ -49,9 +49,10 @@ func TestRealSenteClientEveryPacker(t *testing.T) {
 			t.Run(m.version+"/"+packer, func(t *testing.T) {
 				cfg := testConfig()
 				cfg.TickEvery = 200 * time.Millisecond // a push to see within the run
+				cfg.ParkAfter = 50 * time.Millisecond  // polls and sockets park between ticks
 				cfg.Packer = strings.TrimPrefix(packer, "gzip-")
 				cfg.Gzip = strings.HasPrefix(packer, "gzip-")
-				base, _ := startServer(t, cfg)
+				base, a := startServer(t, cfg)
 				for _, typ := range []string{"ws", "ajax"} {
 					ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 					cmd := exec.CommandContext(ctx, run, base+"/", "--version", m.version, "--type", typ,
@@ -72,6 +73,9 @@ func TestRealSenteClientEveryPacker(t *testing.T) {
 					require.Empty(t, res.Refused)
 					require.NoError(t, err, "%s %s: run.sh failed:\n%s", packer, typ, out)
 				}
+				// Its polls were taken over between ticks, and it went on
+				// polling and posting on the connections handed back.
+				require.Positive(t, a.chsk.Stats().PollsTakenOver, "%s: no poll was taken over", packer)
 			})
 		}
 	}

@@ -1,0 +1,238 @@
+//go:build linux
+
+package adapter
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// takeOverServer serves /poll (a parked poll, taken over with ?take) and
+// /other over plain HTTP/1.1; the test answers the polls.
+type takeOverServer struct {
+	hs    *httptest.Server
+	polls chan *Poll
+	ends  chan *Poll
+	res   *Resumer
+}
+
+func newTakeOverServer(t *testing.T, wrap func(net.Listener) net.Listener) *takeOverServer {
+	t.Helper()
+	pl, err := NewPoller()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &takeOverServer{polls: make(chan *Poll, 8), ends: make(chan *Poll, 8), res: NewResumer()}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/poll", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Middleware", "set before the poll parked")
+		p := ParkPoll(w, r, "text/plain; charset=utf-8")
+		if r.URL.Query().Has("take") {
+			if err := p.TakeOver(r, pl, ts.res, func() { ts.ends <- p }); err != nil {
+				t.Errorf("TakeOver: %v", err)
+			}
+			ts.polls <- p
+			return
+		}
+		ts.polls <- p
+		<-p.Done()
+	})
+	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "other "+r.Method)
+	})
+	ts.hs = httptest.NewUnstartedServer(mux)
+	if wrap != nil {
+		ts.hs.Listener = wrap(ts.hs.Listener)
+	}
+	ts.hs.Start()
+	t.Cleanup(func() {
+		ts.hs.Close()
+		_ = ts.res.Shutdown(context.Background())
+		_ = pl.Close()
+	})
+	return ts
+}
+
+// rawClient is one kept-alive connection that records each response's bytes.
+type rawClient struct {
+	t    *testing.T
+	conn net.Conn
+	raw  bytes.Buffer
+	br   *bufio.Reader
+}
+
+func (ts *takeOverServer) dial(t *testing.T) *rawClient {
+	t.Helper()
+	conn, err := net.Dial("tcp", ts.hs.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	c := &rawClient{t: t, conn: conn}
+	c.br = bufio.NewReader(io.TeeReader(conn, &c.raw))
+	return c
+}
+
+func (c *rawClient) send(path string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.conn, "GET "+path+" HTTP/1.1\r\nHost: gosente.test\r\n\r\n"); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// response reads one response and returns its bytes, the Date blanked.
+func (c *rawClient) response() string {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := io.ReadAll(res.Body); err != nil {
+		c.t.Fatal(err)
+	}
+	s := c.raw.String()
+	c.raw.Reset()
+	return regexp.MustCompile(`Date: [^\r]+`).ReplaceAllString(s, "Date: *")
+}
+
+func (ts *takeOverServer) poll(t *testing.T) *Poll {
+	t.Helper()
+	select {
+	case p := <-ts.polls:
+		return p
+	case <-time.After(10 * time.Second):
+		t.Fatal("no poll parked")
+		return nil
+	}
+}
+
+// A taken-over poll is answered with the bytes net/http writes for the same
+// answer (the Date aside), and the connection then serves the client's next
+// requests, polls and others, on the same connection.
+func TestPollTakeOverSameBytesAndKeepAlive(t *testing.T) {
+	ts := newTakeOverServer(t, nil)
+	c := ts.dial(t)
+	for _, answer := range []struct {
+		name string
+		do   func(*Poll) error
+	}{
+		{"frame", func(p *Poll) error { return p.Send(context.Background(), []byte(`[[:t/n 1]]`)) }},
+		{"close", func(p *Poll) error { return p.Close() }},
+	} {
+		c.send("/poll")
+		if err := answer.do(ts.poll(t)); err != nil {
+			t.Fatal(err)
+		}
+		want := c.response()
+		c.send("/poll?take")
+		p := ts.poll(t)
+		if err := answer.do(p); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.response(); got != want {
+			t.Errorf("%s: taken over:\n%q\nnet/http:\n%q", answer.name, got, want)
+		}
+		<-ts.ends
+		if err := p.Send(context.Background(), []byte("again")); !errors.Is(err, ErrAnswered) {
+			t.Errorf("%s: a second answer: %v, want ErrAnswered", answer.name, err)
+		}
+		c.send("/other")
+		if got := c.response(); !strings.HasSuffix(got, "\r\n\r\nother GET") {
+			t.Errorf("%s: the next request on the connection: %q", answer.name, got)
+		}
+	}
+}
+
+// A client that hangs up while its poll is taken over ends the poll: end
+// runs, Done is closed, and an answer finds it closed.
+func TestPollTakeOverClientGone(t *testing.T) {
+	for _, wrapped := range []bool{false, true} {
+		var wrap func(net.Listener) net.Listener
+		if wrapped { // the poller cannot watch these: a goroutine waits instead
+			wrap = func(l net.Listener) net.Listener { return wrappingListener{l} }
+		}
+		ts := newTakeOverServer(t, wrap)
+		c := ts.dial(t)
+		c.send("/poll?take")
+		p := ts.poll(t)
+		_ = c.conn.Close()
+		select {
+		case <-ts.ends:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("wrapped=%v: the poll did not end with its client", wrapped)
+		}
+		<-p.Done()
+		if err := p.Send(context.Background(), []byte("late")); !errors.Is(err, ErrClosed) {
+			t.Errorf("wrapped=%v: Send after the client left: %v, want ErrClosed", wrapped, err)
+		}
+	}
+}
+
+// A request the client pipelined behind its poll is served after the
+// poll's answer, on the poller's path and on the fallback reader's.
+func TestPollTakeOverPipelined(t *testing.T) {
+	for _, wrapped := range []bool{false, true} {
+		var wrap func(net.Listener) net.Listener
+		if wrapped {
+			wrap = func(l net.Listener) net.Listener { return wrappingListener{l} }
+		}
+		ts := newTakeOverServer(t, wrap)
+		c := ts.dial(t)
+		c.send("/poll?take")
+		p := ts.poll(t)
+		c.send("/other")
+		time.Sleep(20 * time.Millisecond) // pacing: let the pipelined request arrive first; either order must work
+		if err := p.Send(context.Background(), []byte("first")); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.response(); !strings.HasSuffix(got, "\r\n\r\nfirst") {
+			t.Errorf("wrapped=%v: the poll's answer: %q", wrapped, got)
+		}
+		if got := c.response(); !strings.HasSuffix(got, "\r\n\r\nother GET") {
+			t.Errorf("wrapped=%v: the pipelined request: %q", wrapped, got)
+		}
+	}
+}
+
+// Shutting the origin server down closes resumed connections once idle.
+func TestPollTakeOverOriginShutdown(t *testing.T) {
+	ts := newTakeOverServer(t, nil)
+	c := ts.dial(t)
+	c.send("/poll?take")
+	if err := ts.poll(t).Send(context.Background(), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	c.response()
+	if err := ts.hs.Config.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.conn.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("a resumed connection after the origin's Shutdown: read %d, %v; want EOF", n, err)
+	}
+}
+
+// wrappingListener wraps each connection in a type the poller cannot see
+// through.
+type wrappingListener struct{ net.Listener }
+
+type wrappedConn struct{ net.Conn }
+
+func (l wrappingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return wrappedConn{c}, nil
+}
