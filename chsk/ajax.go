@@ -82,7 +82,7 @@ func (s *Server) takeOver(c *tab, poll *adapter.Poll, r *http.Request, deadline 
 	if pl == nil || !s.life.enter() {
 		return false
 	}
-	t := time.AfterFunc(time.Until(deadline), func() { s.answer(poll, s.timeoutFrame) })
+	t := s.life.afterFunc(time.Until(deadline), func() { s.answer(poll, s.timeoutFrame) })
 	end := func() {
 		defer s.life.leave()
 		t.Stop()
@@ -96,6 +96,7 @@ func (s *Server) takeOver(c *tab, poll *adapter.Poll, r *http.Request, deadline 
 		return false
 	}
 	s.stats.takenOver.Add(1)
+	c.swapRequest(r, leanRequest(r))
 	return true
 }
 

@@ -53,7 +53,8 @@
 // Shutdown waits for; writers: the pool that drains clients; flush:
 // batching windows; queue: one client's send queue; hub: options, logger,
 // counters and fixed frames; checks); clients and where they live (tab: one
-// client's state; registry: uids to tabs; park: the idle-socket poller); the
+// client's state; registry: uids to tabs; park: the idle-socket poller;
+// request: what is kept of a connection's request); the
 // Server and its entry points (server, websocket, ajax, push, serve).
 //
 // Each mutex is locked in the one file that declares it, and the lock order

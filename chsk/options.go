@@ -95,7 +95,10 @@ type Options struct {
 	// next requests, for the whole application, from a private http.Server
 	// configured like the one that accepted it (adapter.Resumer says what
 	// carries over). Polls over HTTP/2 or TLS, and requests that asked to
-	// close their connection, keep their goroutines.
+	// close their connection, keep their goroutines; over a wrapped
+	// connection a parked poll keeps one goroutine, waiting for its client
+	// to hang up. Middleware that wraps the ResponseWriter yet lets Hijack
+	// through does not see a parked poll's answer.
 	ParkAfter time.Duration
 
 	// LongPollTimeout ends a parked Ajax poll with :chsk/timeout, and answers

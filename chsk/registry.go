@@ -81,29 +81,74 @@ func (g *registry) runNotes(key string) {
 }
 
 type uidEntry struct {
-	uid  any
-	ws   map[string]*tab
-	ajax map[string]*tab
+	uid      any
+	ws, ajax tabSet
 }
 
-// add registers c; the maps are made on first use, so that a user with
-// sockets only has no Ajax map (an idle socket's memory is mostly this).
-func (e *uidEntry) add(kind adapter.Transport, cid string, c *tab) {
-	m := &e.ws
-	if kind == adapter.Ajax {
-		m = &e.ajax
-	}
-	if *m == nil {
-		*m = make(map[string]*tab, 1)
-	}
-	(*m)[cid] = c
-}
-
-func (e *uidEntry) clients(kind adapter.Transport) map[string]*tab {
+func (e *uidEntry) clients(kind adapter.Transport) *tabSet {
 	if kind == adapter.WebSocket {
-		return e.ws
+		return &e.ws
 	}
-	return e.ajax
+	return &e.ajax
+}
+
+// tabSet is a uid's clients of one transport by client-id. Most users have
+// one tab, kept inline; a map is made for the second (an idle socket's
+// memory is mostly its request and this).
+type tabSet struct {
+	one  *tab
+	more map[string]*tab // holds one too, once made
+}
+
+func (s *tabSet) get(cid string) *tab {
+	if s.more != nil {
+		return s.more[cid]
+	}
+	if s.one != nil && s.one.cid == cid {
+		return s.one
+	}
+	return nil
+}
+
+func (s *tabSet) put(c *tab) {
+	switch {
+	case s.more != nil:
+		s.more[c.cid] = c
+	case s.one == nil || s.one.cid == c.cid:
+		s.one = c
+	default:
+		s.more = map[string]*tab{s.one.cid: s.one, c.cid: c}
+		s.one = nil
+	}
+}
+
+func (s *tabSet) del(cid string) {
+	if s.more != nil {
+		delete(s.more, cid)
+	} else if s.one != nil && s.one.cid == cid {
+		s.one = nil
+	}
+}
+
+func (s *tabSet) len() int {
+	if s.more != nil {
+		return len(s.more)
+	}
+	if s.one != nil {
+		return 1
+	}
+	return 0
+}
+
+// appendTo appends the clients to out.
+func (s *tabSet) appendTo(out []*tab) []*tab {
+	if s.one != nil {
+		return append(out, s.one)
+	}
+	for _, c := range s.more {
+		out = append(out, c)
+	}
+	return out
 }
 
 // lookup returns the client for (kind, uid, cid), or nil.
@@ -111,7 +156,7 @@ func (g *registry) lookup(kind adapter.Transport, uidKey, cid string) *tab {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if e := g.uids[uidKey]; e != nil {
-		return e.clients(kind)[cid]
+		return e.clients(kind).get(cid)
 	}
 	return nil
 }
@@ -131,12 +176,12 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 		e = &uidEntry{uid: uid}
 		g.uids[uidKey] = e
 	}
-	c := e.clients(kind)[cid]
+	c := e.clients(kind).get(cid)
 	if c != nil {
 		g.mu.Unlock()
 		return c, nil
 	}
-	if max := g.h.cfg.MaxClientsPerUID; max > 0 && len(e.ws)+len(e.ajax) >= max {
+	if max := g.h.cfg.MaxClientsPerUID; max > 0 && e.ws.len()+e.ajax.len() >= max {
 		g.mu.Unlock()
 		return nil, &Rejection{Kind: RejectLimit, Status: http.StatusTooManyRequests,
 			Body: "Too many connections", Reason: "the user has MaxClientsPerUID clients connected already"}
@@ -146,11 +191,11 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 	if !attaching {
 		c.startGrace() // until a connection attaches
 	}
-	e.add(kind, cid, c)
+	e.clients(kind).put(c)
 	g.tabs[ti(kind)]++
 	run := false
-	if len(e.clients(kind)) == 1 {
-		change := UIDChange{UID: uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
+	if e.clients(kind).len() == 1 {
+		change := UIDChange{UID: uid, WS: e.ws.len() > 0, Ajax: e.ajax.len() > 0}
 		run = g.notifyLocked(uidKey, func() { g.h.uidChanged(change) })
 	}
 	if opened {
@@ -190,19 +235,19 @@ func (g *registry) expire(c *tab, gen uint64) {
 		return
 	}
 	e := g.uids[c.uidKey]
-	if e == nil || e.clients(c.kind)[c.cid] != c {
+	if e == nil || e.clients(c.kind).get(c.cid) != c {
 		g.mu.Unlock()
 		return
 	}
-	delete(e.clients(c.kind), c.cid)
+	e.clients(c.kind).del(c.cid)
 	g.tabs[ti(c.kind)]--
-	closed := len(e.ws) == 0 && len(e.ajax) == 0
+	closed := e.ws.len() == 0 && e.ajax.len() == 0
 	if closed {
 		delete(g.uids, c.uidKey)
 	}
 	run := false
-	if len(e.clients(c.kind)) == 0 {
-		change := UIDChange{UID: c.uid, WS: len(e.ws) > 0, Ajax: len(e.ajax) > 0}
+	if e.clients(c.kind).len() == 0 {
+		change := UIDChange{UID: c.uid, WS: e.ws.len() > 0, Ajax: e.ajax.len() > 0}
 		run = g.notifyLocked(c.uidKey, func() { g.h.uidChanged(change) })
 	}
 	if closed {
@@ -222,14 +267,10 @@ func (g *registry) targets(p Publication) []*tab {
 	defer g.mu.Unlock()
 	var out []*tab
 	add := func(e *uidEntry) {
-		for _, m := range [2]map[string]*tab{e.ws, e.ajax} {
-			if p.ClientID != "" {
-				if c := m[p.ClientID]; c != nil {
-					out = append(out, c)
-				}
-				continue
-			}
-			for _, c := range m {
+		for _, set := range [2]*tabSet{&e.ws, &e.ajax} {
+			if p.ClientID == "" {
+				out = set.appendTo(out)
+			} else if c := set.get(p.ClientID); c != nil {
 				out = append(out, c)
 			}
 		}
@@ -250,10 +291,10 @@ func (g *registry) snapshot() ConnectedUIDs {
 	defer g.mu.Unlock()
 	var s ConnectedUIDs
 	for _, e := range g.uids {
-		if len(e.ws) > 0 {
+		if e.ws.len() > 0 {
 			s.WS = append(s.WS, e.uid)
 		}
-		if len(e.ajax) > 0 {
+		if e.ajax.len() > 0 {
 			s.Ajax = append(s.Ajax, e.uid)
 		}
 		s.Any = append(s.Any, e.uid)

@@ -51,7 +51,8 @@ func (s *Server) Stats() Stats {
 // and parked polls and POSTs waiting for a reply are answered :chsk/timeout.
 // Pushes queued for a client with no connection are counted in
 // Stats().UndeliveredAtShutdown. Kept-alive connections whose poll the
-// server had taken over (see Options.ParkAfter) are closed once idle.
+// server had taken over (see Options.ParkAfter) are closed once idle, after
+// the requests in progress on them, as http.Server.Shutdown does.
 // Shutdown returns once every goroutine and timer callback the server
 // started has ended, or with ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {

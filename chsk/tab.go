@@ -304,6 +304,16 @@ func (c *tab) startGraceLocked() {
 	c.graceT = c.h.life.afterFunc(grace, func() { c.expire(gen) })
 }
 
+// swapRequest replaces the client's latest request with lean, if it is
+// still r.
+func (c *tab) swapRequest(r, lean *http.Request) {
+	c.mu.Lock()
+	if c.req == r {
+		c.req = lean
+	}
+	c.mu.Unlock()
+}
+
 // remove marks c removed if its close grace of generation gen ran out with
 // no connection since, dropping what was queued, and returns its latest
 // request; otherwise it changes nothing and reports false. The registry

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,13 +30,19 @@ var ErrNoTakeOver = errors.New("adapter: the poll's connection cannot be taken o
 // for byte but the Date, with the headers the handler's middleware had set.
 // Then res serves the client's next requests on the connection (HTTP/1.1
 // keep-alive goes on). end runs once, on its own goroutine, when the poll
-// ends; Done is closed then too.
+// ends; Done is closed by then (by Close, before its empty answer is
+// written).
 //
 // It returns an error wrapping ErrNoTakeOver, and nothing changes, when
 // CanTakeOver refuses r, or its ResponseWriter cannot be hijacked; ErrAnswered or ErrClosed when the poll
 // ended already. On a connection pl cannot watch (a listener wrapping its
 // connections without implementing UnbufferedConn) one goroutine per poll
 // waits for the client to hang up instead of pl.
+//
+// Middleware around the handler that wraps the ResponseWriter yet lets
+// Hijack through (http.ResponseController unwraps it) does not see the
+// answer: it is written to the connection as it is, with the headers the
+// middleware had set before the poll parked.
 func (p *Poll) TakeOver(r *http.Request, pl *Poller, res *Resumer, end func()) error {
 	if err := CanTakeOver(r); err != nil {
 		return err
@@ -51,11 +59,15 @@ func (p *Poll) TakeOver(r *http.Request, pl *Poller, res *Resumer, end func()) e
 	if p.isDone() || !p.stopCtx() {
 		return ErrClosed // the client went away: Done is closed, or about to be
 	}
+	p.stopCtx = func() bool { return true } // let the request's context go
 	header := p.w.Header().Clone()
 	conn, brw, err := http.NewResponseController(p.w).Hijack()
 	if err != nil {
 		p.stopCtx = context.AfterFunc(r.Context(), p.finishAfterSend)
 		return fmt.Errorf("%w: %w", ErrNoTakeOver, err)
+	}
+	if pc, ok := conn.(*prefixedConn); ok && len(pc.pending) == 0 {
+		conn = pc.Conn // resumed after a pipelined request, all read since
 	}
 	h := &hijacked{conn: conn, header: header, pl: pl, res: res, origin: origin, end: end}
 	if n := brw.Reader.Buffered(); n > 0 { // a pipelined request, already read
@@ -97,7 +109,7 @@ type hijacked struct {
 	pending []byte // bytes the client sent after its request
 
 	fd       int32
-	watching bool            // in pl
+	watching atomic.Bool     // in pl (cleared by pl without the poll's mu)
 	reader   chan readResult // the fallback reader's result, when pl cannot watch conn
 }
 
@@ -112,25 +124,21 @@ func (h *hijacked) watchLocked(p *Poll) error {
 	if err != nil {
 		return err
 	}
-	h.fd, h.watching = fd, true
+	h.fd = fd
+	h.watching.Store(true)
 	return nil
 }
 
-// unparked records that the poller let the poll go; woke runs next.
-func (p *Poll) unparked(*Poller) {
-	p.mu.Lock()
-	if p.hj != nil {
-		p.hj.watching = false
-	}
-	p.mu.Unlock()
-}
+// unparked records that the poller let the poll go; woke runs next. It
+// takes no lock: the poller's goroutine must not wait for a poll's write.
+func (p *Poll) unparked(*Poller) { p.hj.watching.Store(false) }
 
 // woke runs when the poller saw the client send bytes or hang up.
 func (p *Poll) woke() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	h := p.hj
-	if p.sent || p.isDone() || h.watching {
+	if p.sent || p.isDone() || h.watching.Load() {
 		return // answered meanwhile: the connection is not the poll's any more
 	}
 	var buf [512]byte
@@ -188,29 +196,45 @@ func (h *hijacked) startReaderLocked(p *Poll) {
 // stopWatchingLocked takes the connection back from the poller or the
 // fallback reader. It reports false if the client went away meanwhile.
 func (h *hijacked) stopWatchingLocked(p *Poll) bool {
-	if h.watching {
+	if h.watching.Load() {
 		h.pl.unwatch(p, h.fd)
-		h.watching = false
+		h.watching.Store(false)
 	}
 	if h.reader == nil {
 		return true
 	}
-	_ = h.conn.SetReadDeadline(time.Unix(1, 0))
-	res := <-h.reader
+	ch := h.reader
 	h.reader = nil
+	_ = h.conn.SetReadDeadline(time.Unix(1, 0))
+	var res readResult
+	select {
+	case res = <-ch:
+	case <-time.After(closeWrite): // a wrapper that ignores deadlines
+		return false
+	}
 	_ = h.conn.SetReadDeadline(time.Time{})
 	h.pending = append(h.pending, res.pending...)
-	return errors.Is(res.err, os.ErrDeadlineExceeded)
+	var ne net.Error
+	return errors.Is(res.err, os.ErrDeadlineExceeded) || errors.As(res.err, &ne) && ne.Timeout()
 }
 
 // answerLocked writes the poll's response, frame or (empty) none, and hands
-// the connection on for its next request. The poll ends.
+// the connection on for its next request; or, when it will not be resumed
+// (Shutdown, or the handler's middleware asked), says Connection: close
+// and closes it, as net/http would. The poll ends.
 func (h *hijacked) answerLocked(ctx context.Context, p *Poll, frame []byte, empty bool) error {
 	defer p.finish()
 	defer func() { go h.end() }()
 	if !h.stopWatchingLocked(p) {
 		_ = h.conn.Close()
 		return ErrClosed
+	}
+	var rs *resumeServer
+	if !strings.EqualFold(h.header.Get("Connection"), "close") {
+		rs = h.res.serverFor(h.origin, h.conn.LocalAddr())
+	}
+	if rs == nil {
+		h.header.Set("Connection", "close")
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = h.conn.SetWriteDeadline(dl)
@@ -220,7 +244,7 @@ func (h *hijacked) answerLocked(ctx context.Context, p *Poll, frame []byte, empt
 		return err
 	}
 	_ = h.conn.SetWriteDeadline(time.Time{})
-	h.res.resume(h.origin, h.conn, h.pending)
+	h.res.resume(rs, h.conn, h.pending)
 	return nil
 }
 

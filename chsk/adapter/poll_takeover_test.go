@@ -101,8 +101,12 @@ func (c *rawClient) response() string {
 	if _, err := io.ReadAll(res.Body); err != nil {
 		c.t.Fatal(err)
 	}
-	s := c.raw.String()
+	// raw holds what was read; the reader's read-ahead is the next response's.
+	n := c.raw.Len() - c.br.Buffered()
+	s := string(c.raw.Bytes()[:n])
+	rest := bytes.Clone(c.raw.Bytes()[n:])
 	c.raw.Reset()
+	c.raw.Write(rest)
 	return regexp.MustCompile(`Date: [^\r]+`).ReplaceAllString(s, "Date: *")
 }
 
@@ -205,21 +209,37 @@ func TestPollTakeOverPipelined(t *testing.T) {
 	}
 }
 
-// Shutting the origin server down closes resumed connections once idle.
+// Shutting the origin server down closes resumed connections once idle;
+// a poll taken over from a resumed connection and answered after that says
+// Connection: close and closes it, as net/http would.
 func TestPollTakeOverOriginShutdown(t *testing.T) {
 	ts := newTakeOverServer(t, nil)
-	c := ts.dial(t)
-	c.send("/poll?take")
-	if err := ts.poll(t).Send(context.Background(), []byte("x")); err != nil {
-		t.Fatal(err)
+	idle, busy := ts.dial(t), ts.dial(t)
+	for _, c := range []*rawClient{idle, busy} {
+		c.send("/poll?take")
+		if err := ts.poll(t).Send(context.Background(), []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		c.response()
 	}
-	c.response()
+	busy.send("/poll?take") // its second poll, taken over from the private server
+	second := ts.poll(t)
 	if err := ts.hs.Config.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if n, err := c.conn.Read(make([]byte, 1)); err != io.EOF {
-		t.Fatalf("a resumed connection after the origin's Shutdown: read %d, %v; want EOF", n, err)
+	_ = idle.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := idle.conn.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("an idle resumed connection after the origin's Shutdown: read %d, %v; want EOF", n, err)
+	}
+	if err := second.Send(context.Background(), []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if got := busy.response(); !strings.Contains(got, "\r\nConnection: close\r\n") {
+		t.Errorf("answered after the origin's Shutdown: %q, want Connection: close", got)
+	}
+	_ = busy.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := busy.conn.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("the connection after that answer: read %d, %v; want EOF", n, err)
 	}
 }
 

@@ -16,8 +16,11 @@ import (
 // MaxHeaderBytes, ErrorLog, BaseContext and ConnContext. What it does not
 // copy: ConnState (the origin saw the connection hijacked, and hears no
 // more of it), SetKeepAlivesEnabled(false) (resumed connections are kept
-// alive), and http.Server.Close, which does not reach them
-// (http.Server.Shutdown does: the private server shuts down with it).
+// alive), and http.Server.Close, which does not reach them. The origin's
+// http.Server.Shutdown starts the private server's (its connections are no
+// longer resumed, idle ones close) but does not wait for it: Shutdown here
+// does, as chsk.Server.Shutdown calls it. A poll taken over while the
+// origin's Shutdown was already under way is resumed until then.
 type Resumer struct {
 	mu      sync.Mutex                     // a leaf
 	servers map[*http.Server]*resumeServer // by origin, and by private server; nil for an origin shut down
@@ -63,12 +66,12 @@ func NewResumer() *Resumer {
 	return &Resumer{servers: map[*http.Server]*resumeServer{}}
 }
 
-// resume serves c's next requests, pending first, like origin would.
-func (r *Resumer) resume(origin *http.Server, c net.Conn, pending []byte) {
+// resume serves c's next requests, pending first, like origin would. rs
+// is serverFor's answer, nil to close c.
+func (r *Resumer) resume(rs *resumeServer, c net.Conn, pending []byte) {
 	if len(pending) > 0 {
 		c = &prefixedConn{Conn: c, pending: pending}
 	}
-	rs := r.serverFor(origin, c.LocalAddr())
 	if rs == nil || !rs.ln.hand(c) {
 		_ = c.Close()
 	}
@@ -108,8 +111,7 @@ func (r *Resumer) serverFor(origin *http.Server, addr net.Addr) *resumeServer {
 	go func() { _ = srv.Serve(rs.ln) }()
 	origin.RegisterOnShutdown(func() {
 		r.mu.Lock()
-		r.servers[origin] = nil
-		delete(r.servers, srv)
+		r.servers[origin], r.servers[srv] = nil, nil // polls taken over from either are not resumed
 		r.mu.Unlock()
 		_ = rs.shutdown(context.Background()) // bounded by the application's requests
 	})
@@ -117,8 +119,8 @@ func (r *Resumer) serverFor(origin *http.Server, addr net.Addr) *resumeServer {
 }
 
 // Shutdown stops serving resumed connections, as http.Server.Shutdown
-// does: idle ones are closed at once, busy ones after their request, until
-// ctx ends.
+// does: idle ones are closed at once, busy ones after their request (any
+// request of the application), until ctx ends.
 func (r *Resumer) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	r.closed = true
@@ -171,7 +173,7 @@ func (l *connListener) hand(c net.Conn) bool {
 }
 
 // prefixedConn is a connection whose client sent bytes before it was
-// resumed: they are read first.
+// resumed: they are read first. TakeOver unwraps it once they are read.
 type prefixedConn struct {
 	net.Conn
 	pending []byte
