@@ -7,8 +7,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime/pprof"
 	"strings"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gosente/gosente/chsk/internal/refapp"
 	"github.com/gosente/gosente/chsk/wire"
 )
 
@@ -176,4 +179,56 @@ func TestParkedPollsTakenOverShutdown(t *testing.T) {
 	defer cancel()
 	require.NoError(t, a.srv.Shutdown(ctx))
 	require.Equal(t, `[:chsk/timeout nil]`, recv(t, poll))
+}
+
+// Polls over TLS (HTTP/2 here) cannot be taken over: they keep their
+// handlers, still get their pushes, and the server says why, once.
+func TestParkedPollOverHTTP2KeepsItsHandler(t *testing.T) {
+	var logs refapp.LogBuffer
+	srv, err := New(&Options{ParkAfter: time.Millisecond,
+		Handler:   HandlerFunc(func(*Message) {}),
+		UserID:    func(_ *http.Request, cid string) any { return cid },
+		CSRFToken: func(*http.Request) string { return SkipCSRFCheck },
+		Logger:    slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	hs := httptest.NewUnstartedServer(srv)
+	hs.EnableHTTP2 = true
+	hs.StartTLS()
+	t.Cleanup(func() {
+		hs.Close()
+		require.NoError(t, srv.Shutdown(context.Background()))
+	})
+	get := func(ctx context.Context, q string) (string, string, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, hs.URL+"/chsk?udt=1&client-id=h2&"+q, nil)
+		res, err := hs.Client().Do(req)
+		if err != nil {
+			return "", "", err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		return res.Proto, string(b), err
+	}
+	_, _, err = get(t.Context(), "handshake%3F=true")
+	require.NoError(t, err)
+	type answer struct{ proto, body string }
+	polled := make(chan answer, 1)
+	go func() {
+		proto, body, err := get(t.Context(), "")
+		if err != nil {
+			body = err.Error()
+		}
+		polled <- answer{proto, body}
+	}()
+	waitUntil(t, 10*time.Second, func() bool { return srv.Stats().Connections.Ajax == 1 },
+		func() string { return "the poll did not park" })
+	require.Positive(t, pollHandlers(), "the poll's handler let go of an HTTP/2 poll")
+	require.NoError(t, srv.Send("h2", wire.Event{ID: "t/n", Data: int64(1)}))
+	select {
+	case a := <-polled:
+		require.Equal(t, answer{"HTTP/2.0", `[[[:t/n 1]] nil]`}, a)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer")
+	}
+	require.Zero(t, srv.Stats().PollsTakenOver)
+	require.Equal(t, 1, strings.Count(logs.String(), "parked Ajax polls keep their goroutines"), logs.String())
 }

@@ -120,12 +120,14 @@ type readResult struct {
 }
 
 func (h *hijacked) watchLocked(p *Poll) error {
+	// Set first: the poller may fire, and clear it, before watch returns.
+	h.watching.Store(true)
 	fd, err := h.pl.watch(p, h.conn, p.woke)
 	if err != nil {
+		h.watching.Store(false)
 		return err
 	}
 	h.fd = fd
-	h.watching.Store(true)
 	return nil
 }
 

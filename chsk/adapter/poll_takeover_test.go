@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -255,4 +256,32 @@ func (l wrappingListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return wrappedConn{c}, nil
+}
+
+// A client that sends more than maxPending bytes while its poll waits
+// loses the poll and its connection, on either path.
+func TestPollTakeOverFloodEndsThePoll(t *testing.T) {
+	for _, wrapped := range []bool{false, true} {
+		var wrap func(net.Listener) net.Listener
+		if wrapped {
+			wrap = func(l net.Listener) net.Listener { return wrappingListener{l} }
+		}
+		ts := newTakeOverServer(t, wrap)
+		c := ts.dial(t)
+		c.send("/poll?take")
+		p := ts.poll(t)
+		go func() { _, _ = c.conn.Write(bytes.Repeat([]byte("x"), maxPending+4096)) }()
+		select {
+		case <-ts.ends:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("wrapped=%v: a flood did not end the poll", wrapped)
+		}
+		if err := p.Send(context.Background(), []byte("late")); !errors.Is(err, ErrClosed) {
+			t.Errorf("wrapped=%v: Send after the flood: %v, want ErrClosed", wrapped, err)
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadAll(c.conn); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("wrapped=%v: the connection after the flood: %v, want it closed", wrapped, err)
+		}
+	}
 }
