@@ -27,7 +27,9 @@
 // (1007 at the first byte no valid text can continue), close reasons too.
 // Parking (WSOptions.ParkAfter, Poller) lets an idle socket give up its
 // goroutine on Linux; it is low-level, meant for servers holding many
-// sockets, and chsk uses it.
+// sockets, and chsk uses it. Poll.TakeOver does the same for a parked
+// long-poll: its HTTP/1.1 connection is hijacked and waits in the Poller,
+// and a Resumer serves the connection's next requests once it is answered.
 //
 // Compression (permessage-deflate, RFC 7692) is not negotiated: a deflate
 // context per socket costs tens of KiB (or a shared window and a CPU cost
