@@ -82,13 +82,17 @@ func (p *Poll) TakeOver(r *http.Request, pl *Poller, res *Resumer, end func()) e
 }
 
 // CanTakeOver returns an error wrapping ErrNoTakeOver if the poll of request
-// r could not be taken over whatever its ResponseWriter: it is not
-// HTTP/1.1 over a plain connection served by an *http.Server (TLS, HTTP/2,
-// a request that asked to close its connection, a test's recorder).
+// r could not be taken over whatever its ResponseWriter: it is not a
+// bodiless HTTP/1.1 request over a plain connection served by an
+// *http.Server (TLS, HTTP/2, a request that asked to close its connection
+// or came with a body, a test's recorder).
 func CanTakeOver(r *http.Request) error {
 	switch origin, _ := r.Context().Value(http.ServerContextKey).(*http.Server); {
 	case r.ProtoMajor != 1 || r.ProtoMinor < 1 || r.Close:
 		return fmt.Errorf("%w: %s, Connection: close=%v", ErrNoTakeOver, r.Proto, r.Close)
+	case r.ContentLength != 0 || len(r.TransferEncoding) > 0:
+		// An unread body would be taken for the client's next request.
+		return fmt.Errorf("%w: the request has a body", ErrNoTakeOver)
 	case r.TLS != nil:
 		return fmt.Errorf("%w: TLS", ErrNoTakeOver)
 	case origin == nil:
@@ -225,8 +229,8 @@ func (h *hijacked) stopWatchingLocked(p *Poll) bool {
 // (Shutdown, or the handler's middleware asked), says Connection: close
 // and closes it, as net/http would. The poll ends.
 func (h *hijacked) answerLocked(ctx context.Context, p *Poll, frame []byte, empty bool) error {
+	defer func() { go h.end() }() // after Done is closed
 	defer p.finish()
-	defer func() { go h.end() }()
 	if !h.stopWatchingLocked(p) {
 		_ = h.conn.Close()
 		return ErrClosed

@@ -285,3 +285,45 @@ func TestPollTakeOverFloodEndsThePoll(t *testing.T) {
 		}
 	}
 }
+
+// A poll that came with a body is not taken over: its unread body would
+// be read as the connection's next request.
+func TestCanTakeOverRefusesABody(t *testing.T) {
+	srv := &http.Server{}
+	for _, tc := range []struct {
+		name  string
+		setup func(*http.Request)
+		ok    bool
+	}{
+		{"plain", func(*http.Request) {}, true},
+		{"content-length", func(r *http.Request) { r.ContentLength = 5 }, false},
+		{"chunked", func(r *http.Request) { r.TransferEncoding = []string{"chunked"} }, false},
+		{"connection: close", func(r *http.Request) { r.Close = true }, false},
+		{"HTTP/1.0", func(r *http.Request) { r.ProtoMinor = 0 }, false},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/chsk", nil)
+		r = r.WithContext(context.WithValue(r.Context(), http.ServerContextKey, srv))
+		tc.setup(r)
+		if err := CanTakeOver(r); (err == nil) != tc.ok {
+			t.Errorf("%s: CanTakeOver = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+// Shutdown right after a connection was handed over does not wait for
+// net/http's 5s grace for new connections.
+func TestResumerShutdownRightAfterResume(t *testing.T) {
+	for range 50 {
+		res := NewResumer()
+		origin := &http.Server{Handler: http.NotFoundHandler()}
+		a, b := net.Pipe()
+		res.resume(res.serverFor(origin, &net.TCPAddr{}), a, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := res.Shutdown(ctx)
+		cancel()
+		_ = b.Close()
+		if err != nil {
+			t.Fatalf("Shutdown right after a resume: %v", err)
+		}
+	}
+}

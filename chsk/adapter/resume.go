@@ -25,6 +25,7 @@ type Resumer struct {
 	mu      sync.Mutex                     // a leaf
 	servers map[*http.Server]*resumeServer // by origin, and by private server; nil for an origin shut down
 	closed  bool
+	ending  []chan struct{} // closed as each shutdown an origin's Shutdown started ends
 }
 
 // resumeServer is a private server and its listener.
@@ -32,8 +33,9 @@ type resumeServer struct {
 	srv *http.Server
 	ln  *connListener
 
-	mu    sync.Mutex // a leaf
-	fresh map[net.Conn]struct{}
+	mu      sync.Mutex // a leaf
+	fresh   map[net.Conn]struct{}
+	closing bool
 }
 
 // track records which connections wait for their first request here: they
@@ -43,10 +45,13 @@ type resumeServer struct {
 func (rs *resumeServer) track(c net.Conn, st http.ConnState) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if st == http.StateNew {
-		rs.fresh[c] = struct{}{}
-	} else {
+	switch {
+	case st != http.StateNew:
 		delete(rs.fresh, c)
+	case rs.closing: // handed over just before shutdown looked
+		_ = c.Close()
+	default:
+		rs.fresh[c] = struct{}{}
 	}
 }
 
@@ -54,6 +59,7 @@ func (rs *resumeServer) track(c net.Conn, st http.ConnState) {
 // then shuts the private server down.
 func (rs *resumeServer) shutdown(ctx context.Context) error {
 	rs.mu.Lock()
+	rs.closing = true
 	for c := range rs.fresh {
 		_ = c.Close()
 	}
@@ -111,8 +117,15 @@ func (r *Resumer) serverFor(origin *http.Server, addr net.Addr) *resumeServer {
 	go func() { _ = srv.Serve(rs.ln) }()
 	origin.RegisterOnShutdown(func() {
 		r.mu.Lock()
+		if r.servers[srv] == nil { // Shutdown here took it already
+			r.mu.Unlock()
+			return
+		}
 		r.servers[origin], r.servers[srv] = nil, nil // polls taken over from either are not resumed
+		done := make(chan struct{})
+		r.ending = append(r.ending, done)
 		r.mu.Unlock()
+		defer close(done)
 		_ = rs.shutdown(context.Background()) // bounded by the application's requests
 	})
 	return rs
@@ -120,7 +133,8 @@ func (r *Resumer) serverFor(origin *http.Server, addr net.Addr) *resumeServer {
 
 // Shutdown stops serving resumed connections, as http.Server.Shutdown
 // does: idle ones are closed at once, busy ones after their request (any
-// request of the application), until ctx ends.
+// request of the application), until ctx ends. It also waits for the
+// private servers an origin's Shutdown began to stop.
 func (r *Resumer) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	r.closed = true
@@ -129,11 +143,20 @@ func (r *Resumer) Shutdown(ctx context.Context) error {
 		if rs != nil && rs.srv != origin {
 			servers = append(servers, rs)
 		}
+		r.servers[origin] = nil
 	}
+	ending := r.ending
 	r.mu.Unlock()
 	var errs []error
 	for _, rs := range servers {
 		errs = append(errs, rs.shutdown(ctx))
+	}
+	for _, done := range ending { // shutdowns the origins' Shutdown started
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return errors.Join(append(errs, ctx.Err())...)
+		}
 	}
 	return errors.Join(errs...)
 }
