@@ -74,6 +74,13 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 	s.stats.conns[0].Add(1)
 	sr.sock.c = sr.c // the client attached to (a new one if c's grace ran out first)
 	sr.sock.start()
+	if s.life.closed() {
+		// Shutdown began after this handler entered, and may have listed the
+		// clients before this one attached: the socket ends as Shutdown
+		// ends the others (readers do not watch a context, which would cost
+		// every idle socket a callback registration).
+		ws.Close()
+	}
 	go sr.run()
 }
 
@@ -101,7 +108,7 @@ type sockReader struct {
 func (sr *sockReader) run() {
 	s := sr.srv
 	for {
-		data, binary, err := sr.ws.Read(s.life.ctx)
+		data, binary, err := sr.ws.Read(context.Background())
 		if err == adapter.ErrIdle {
 			p := s.park.poller()
 			if p == nil {
