@@ -52,9 +52,9 @@
 // what every client shares (stats: the counters; life: the lifecycle
 // Shutdown waits for; writers: the pool that drains clients; flush:
 // batching windows; queue: one client's send queue; hub: options, logger,
-// counters and fixed frames; checks); clients and where they live (tab: one
-// client's state; registry: uids to tabs; park: the idle-socket poller;
-// request: what is kept of a connection's request); the
+// counters and fixed frames; checks); clients and where they live (request:
+// what is kept of a connection's request; tab: one client's state;
+// registry: uids to tabs; park: the idle-socket poller); the
 // Server and its entry points (server, websocket, ajax, push, serve).
 //
 // Each mutex is locked in the one file that declares it, and the lock order

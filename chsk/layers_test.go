@@ -19,7 +19,7 @@ import (
 var fileOrder = []string{
 	"message.go", "router.go", "broker.go", "security.go", "options.go", // the API's plain types
 	"stats.go", "life.go", "writers.go", "flush.go", "queue.go", "hub.go", "batch_packer.go", "checks.go", // what every client shares
-	"tab.go", "registry.go", "park.go", "request.go", // clients and where they live
+	"request.go", "tab.go", "registry.go", "park.go", // clients and where they live
 	"server.go", "websocket.go", "ajax.go", "push.go", "serve.go", // the Server and its entry points
 	"doc.go",
 }

@@ -186,7 +186,7 @@ func (g *registry) ensure(kind adapter.Transport, uid any, uidKey, cid string, r
 		return nil, &Rejection{Kind: RejectLimit, Status: http.StatusTooManyRequests,
 			Body: "Too many connections", Reason: "the user has MaxClientsPerUID clients connected already"}
 	}
-	c = &tab{h: g.h, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: r}
+	c = &tab{h: g.h, kind: kind, uid: uid, uidKey: uidKey, cid: cid, req: keptRequest{r: r}}
 	c.expire = func(gen uint64) { g.expire(c, gen) }
 	if !attaching {
 		c.startGrace() // until a connection attaches

@@ -32,7 +32,7 @@ type tab struct {
 
 	mu       sync.Mutex
 	q        sendQueue
-	req      *http.Request // latest connecting request
+	req      keptRequest   // latest connecting request
 	conn     adapter.Conn  // current socket or parked poll; nil between them
 	sock     keepAlive     // the socket's keep-alive while conn is a socket
 	graceT   *time.Timer   // armed while conn is nil
@@ -250,7 +250,7 @@ func (c *tab) attach(conn adapter.Conn, sock keepAlive, r *http.Request, first [
 			_ = old.Close()
 		}
 	}
-	c.conn, c.sock, c.req = conn, sock, r
+	c.conn, c.sock, c.req = conn, sock, keptRequest{r: r}
 	c.slowDrop = false
 	c.gen++
 	if c.graceT != nil {
@@ -306,9 +306,9 @@ func (c *tab) startGraceLocked() {
 
 // swapRequest replaces the client's latest request with lean, if it is
 // still r.
-func (c *tab) swapRequest(r, lean *http.Request) {
+func (c *tab) swapRequest(r *http.Request, lean keptRequest) {
 	c.mu.Lock()
-	if c.req == r {
+	if c.req.r == r {
 		c.req = lean
 	}
 	c.mu.Unlock()
@@ -327,7 +327,7 @@ func (c *tab) remove(gen uint64) (*http.Request, bool) {
 	c.removed = true
 	c.graceT = nil
 	c.q.drop()
-	return c.req, true
+	return c.req.request(), true
 }
 
 // dropSlowUnlock disconnects a client that fell behind: its queue is
