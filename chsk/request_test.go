@@ -34,3 +34,23 @@ func TestLeanRequest(t *testing.T) {
 		t.Error("a request kept whole is not given back as it is")
 	}
 }
+
+// A header the wire form cannot carry as it is (set by middleware) is kept
+// as it is.
+func TestLeanRequestKeepsAnOddHeader(t *testing.T) {
+	for name, set := range map[string]func(http.Header){
+		"control byte":      func(h http.Header) { h.Set("X-User", "a\x00b") },
+		"spaces around":     func(h http.Header) { h.Set("X-Padded", "  padded  ") },
+		"non-canonical key": func(h http.Header) { h["x-lower"] = []string{"1"} },
+		"no values":         func(h http.Header) { h["X-None"] = []string{} },
+		"no header at all":  func(h http.Header) { clear(h) },
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/chsk?client-id=abc", nil)
+		r.Header.Set("Cookie", "a=1")
+		set(r.Header)
+		got := leanRequest(r).request()
+		if !reflect.DeepEqual(got.Header, r.Header) {
+			t.Errorf("%s: header given back %q, want %q", name, got.Header, r.Header)
+		}
+	}
+}

@@ -112,7 +112,7 @@ func (sr *sockReader) run() {
 		if err == adapter.ErrIdle {
 			p := s.park.poller()
 			if p == nil {
-				continue // Shutdown began: the next Read ends
+				continue // Shutdown began: it closes this socket, which ends a Read
 			}
 			err := p.Wait(sr.ws, sr.run)
 			if err == nil {
