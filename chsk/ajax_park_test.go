@@ -3,7 +3,6 @@
 package chsk
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,13 +22,8 @@ import (
 	"github.com/gosente/gosente/chsk/wire"
 )
 
-// pollHandlers counts the distinct stacks of goroutines in a long-poll's
-// handler: zero when none is there.
-func pollHandlers() int {
-	var buf bytes.Buffer
-	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
-	return bytes.Count(buf.Bytes(), []byte("chsk.(*Server).serveAjaxGet"))
-}
+// pollHandlers counts the goroutines in a long-poll's handler (by stack).
+func pollHandlers() int { return goroutineStacks("chsk.(*Server).serveAjaxGet") }
 
 // keptAlive is an Ajax client on one kept-alive connection, counting the
 // connections it had to open.

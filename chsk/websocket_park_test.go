@@ -16,12 +16,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// socketReaders counts the goroutines reading a socket.
-func socketReaders() int {
+// goroutineStacks counts the distinct stacks of goroutines that are in
+// function fn: zero when none is.
+func goroutineStacks(fn string) int {
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
-	return bytes.Count(buf.Bytes(), []byte("chsk.(*sockReader).run"))
+	return bytes.Count(buf.Bytes(), []byte(fn))
 }
+
+// socketReaders counts the goroutines reading a socket (by stack).
+func socketReaders() int { return goroutineStacks("chsk.(*sockReader).run") }
 
 // Idle sockets give up their goroutines, and still get pushes, send events,
 // get replies, and end at Shutdown.

@@ -13,9 +13,12 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // takeOverServer serves /poll (a parked poll, taken over with ?take) and
@@ -162,12 +165,7 @@ func TestPollTakeOverSameBytesAndKeepAlive(t *testing.T) {
 // A client that hangs up while its poll is taken over ends the poll: end
 // runs, Done is closed, and an answer finds it closed.
 func TestPollTakeOverClientGone(t *testing.T) {
-	for _, wrapped := range []bool{false, true} {
-		var wrap func(net.Listener) net.Listener
-		if wrapped { // the poller cannot watch these: a goroutine waits instead
-			wrap = func(l net.Listener) net.Listener { return wrappingListener{l} }
-		}
-		ts := newTakeOverServer(t, wrap)
+	bothPaths(t, func(t *testing.T, ts *takeOverServer, _ *atomic.Int64) {
 		c := ts.dial(t)
 		c.send("/poll?take")
 		p := ts.poll(t)
@@ -175,39 +173,47 @@ func TestPollTakeOverClientGone(t *testing.T) {
 		select {
 		case <-ts.ends:
 		case <-time.After(10 * time.Second):
-			t.Fatalf("wrapped=%v: the poll did not end with its client", wrapped)
+			t.Fatal("the poll did not end with its client")
 		}
 		<-p.Done()
 		if err := p.Send(context.Background(), []byte("late")); !errors.Is(err, ErrClosed) {
-			t.Errorf("wrapped=%v: Send after the client left: %v, want ErrClosed", wrapped, err)
+			t.Errorf("Send after the client left: %v, want ErrClosed", err)
 		}
-	}
+	})
 }
 
 // A request the client pipelined behind its poll is served after the
 // poll's answer, on the poller's path and on the fallback reader's.
 func TestPollTakeOverPipelined(t *testing.T) {
-	for _, wrapped := range []bool{false, true} {
-		var wrap func(net.Listener) net.Listener
-		if wrapped {
-			wrap = func(l net.Listener) net.Listener { return wrappingListener{l} }
-		}
-		ts := newTakeOverServer(t, wrap)
+	bothPaths(t, func(t *testing.T, ts *takeOverServer, read *atomic.Int64) {
 		c := ts.dial(t)
 		c.send("/poll?take")
 		p := ts.poll(t)
+		var before int64
+		if read != nil {
+			before = read.Load()
+		}
 		c.send("/other")
-		time.Sleep(20 * time.Millisecond) // pacing: let the pipelined request arrive first; either order must work
+		// The answer must come after the server has the pipelined bytes: in
+		// the poll's pending bytes, or read by the waiting goroutine.
+		require.Eventually(t, func() bool {
+			if read != nil {
+				return read.Load() > before
+			}
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return len(p.hj.pending) > 0
+		}, 10*time.Second, time.Millisecond, "the pipelined request never reached the server")
 		if err := p.Send(context.Background(), []byte("first")); err != nil {
 			t.Fatal(err)
 		}
 		if got := c.response(); !strings.HasSuffix(got, "\r\n\r\nfirst") {
-			t.Errorf("wrapped=%v: the poll's answer: %q", wrapped, got)
+			t.Errorf("the poll's answer: %q", got)
 		}
 		if got := c.response(); !strings.HasSuffix(got, "\r\n\r\nother GET") {
-			t.Errorf("wrapped=%v: the pipelined request: %q", wrapped, got)
+			t.Errorf("the pipelined request: %q", got)
 		}
-	}
+	})
 }
 
 // Shutting the origin server down closes resumed connections once idle;
@@ -244,29 +250,48 @@ func TestPollTakeOverOriginShutdown(t *testing.T) {
 	}
 }
 
-// wrappingListener wraps each connection in a type the poller cannot see
-// through.
-type wrappingListener struct{ net.Listener }
+// bothPaths runs f against a server whose connections the poller watches,
+// then against one whose connections it cannot see through, where a
+// goroutine per poll waits instead; read counts what the server read from
+// the latter.
+func bothPaths(t *testing.T, f func(t *testing.T, ts *takeOverServer, read *atomic.Int64)) {
+	t.Run("poller", func(t *testing.T) { f(t, newTakeOverServer(t, nil), nil) })
+	t.Run("reader", func(t *testing.T) {
+		read := new(atomic.Int64)
+		f(t, newTakeOverServer(t, func(l net.Listener) net.Listener { return wrappingListener{l, read} }), read)
+	})
+}
 
-type wrappedConn struct{ net.Conn }
+// wrappingListener wraps each connection in a type the poller cannot see
+// through, and counts the bytes read from them.
+type wrappingListener struct {
+	net.Listener
+	read *atomic.Int64
+}
+
+type wrappedConn struct {
+	net.Conn
+	read *atomic.Int64
+}
 
 func (l wrappingListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return wrappedConn{c}, nil
+	return wrappedConn{c, l.read}, nil
+}
+
+func (c wrappedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.read.Add(int64(n))
+	return n, err
 }
 
 // A client that sends more than maxPending bytes while its poll waits
 // loses the poll and its connection, on either path.
 func TestPollTakeOverFloodEndsThePoll(t *testing.T) {
-	for _, wrapped := range []bool{false, true} {
-		var wrap func(net.Listener) net.Listener
-		if wrapped {
-			wrap = func(l net.Listener) net.Listener { return wrappingListener{l} }
-		}
-		ts := newTakeOverServer(t, wrap)
+	bothPaths(t, func(t *testing.T, ts *takeOverServer, _ *atomic.Int64) {
 		c := ts.dial(t)
 		c.send("/poll?take")
 		p := ts.poll(t)
@@ -274,16 +299,16 @@ func TestPollTakeOverFloodEndsThePoll(t *testing.T) {
 		select {
 		case <-ts.ends:
 		case <-time.After(10 * time.Second):
-			t.Fatalf("wrapped=%v: a flood did not end the poll", wrapped)
+			t.Fatal("a flood did not end the poll")
 		}
 		if err := p.Send(context.Background(), []byte("late")); !errors.Is(err, ErrClosed) {
-			t.Errorf("wrapped=%v: Send after the flood: %v, want ErrClosed", wrapped, err)
+			t.Errorf("Send after the flood: %v, want ErrClosed", err)
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.ReadAll(c.conn); err != nil && !errors.Is(err, syscall.ECONNRESET) {
-			t.Errorf("wrapped=%v: the connection after the flood: %v, want it closed", wrapped, err)
+			t.Errorf("the connection after the flood: %v, want it closed", err)
 		}
-	}
+	})
 }
 
 // A poll that came with a body is not taken over: its unread body would
