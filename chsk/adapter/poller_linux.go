@@ -62,12 +62,21 @@ func NewPoller() (*Poller, error) {
 // goroutine. Wait returns an error, and f never runs, if ws cannot be
 // parked: f's caller then keeps reading on its own goroutine.
 //
+// The reader calls Wait after Read returned ErrIdle; a server may also
+// call it before the first Read, in place of starting a reader, so that a
+// socket costs no goroutine until its first message (bytes that came with
+// the upgrade request run f at once).
+//
 // Only a *net.TCPConn or *net.UnixConn can be parked (net/http hijacks the
 // former), or a wrapper that says it keeps no bytes (UnbufferedConn): any
 // other wrapper (TLS terminated in Go, a PROXY protocol listener) may hold
 // bytes that epoll cannot see. For those, and when epoll refuses, Wait also
 // turns ws's idle timeout off, so its reader simply keeps waiting.
 func (p *Poller) Wait(ws *WS, f func()) error {
+	if ws.rd.buffered() {
+		go f() // bytes came with the upgrade request: epoll would not see them
+		return nil
+	}
 	rc, err := rawConn(ws.conn)
 	if err != nil {
 		ws.stopParking()

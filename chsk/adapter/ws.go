@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,14 +52,14 @@ var ErrIdle = errors.New("adapter: websocket idle")
 // error: the reader is what notices the peer's close and the end of a clean
 // close. Send, Close and CloseClean may be called from any goroutine.
 //
-// An idle WS holds no buffer but a small read buffer: frames are written
-// straight to the connection, and payloads are allocated as they arrive.
+// An idle WS holds no buffer: frames are written straight to the
+// connection, payloads are allocated as they arrive, and the small read
+// buffer goes back to a pool when the socket idles (WSOptions.ParkAfter).
 type WS struct {
-	conn   net.Conn
-	op     byte // opcode of Send's frames
-	limit  int64
-	done   chan struct{}
-	closed sync.Once
+	conn  net.Conn
+	op    byte // opcode of Send's frames
+	limit int64
+	ended atomic.Bool // the connection failed or was closed
 
 	// Reader-owned.
 	rd       readBuf
@@ -78,8 +79,9 @@ type WS struct {
 	// Lock order: Poller.mu, then pmu, then dmu. wmu is never held with
 	// another of them. pmu is taken only in this file.
 	dmu       sync.Mutex
-	cancelled bool // the read context ended
-	closing   bool // CloseClean set the deadline
+	cancelled bool          // the read context ended
+	closing   bool          // CloseClean set the deadline
+	done      chan struct{} // Done's, made by its first call (most sockets have none)
 	parkAfter time.Duration
 
 	pmu      sync.Mutex // guards parked and parkedFD
@@ -127,7 +129,7 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts WSOptions) (*W
 		conn.Close()
 		return nil, err
 	}
-	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit, done: make(chan struct{}),
+	ws := &WS{conn: conn, op: opText, limit: opts.ReadLimit,
 		parkAfter: opts.ParkAfter, writeTimeout: opts.WriteTimeout, messageTimeout: opts.MessageTimeout}
 	if ws.limit <= 0 {
 		ws.limit = 1 << 20
@@ -233,6 +235,7 @@ func (ws *WS) Read(ctx context.Context) (data []byte, binary bool, err error) {
 	}
 	if err != nil {
 		ws.Close()
+		ws.rd.release()
 		if ws.stopRead != nil {
 			ws.stopRead()
 			ws.stopRead = nil
@@ -274,10 +277,8 @@ func (ws *WS) watch(ctx context.Context) {
 // (Write chooses per message). A write that does not finish before ctx ends
 // closes the connection.
 func (ws *WS) Send(ctx context.Context, frame []byte) error {
-	select {
-	case <-ws.done:
+	if ws.ended.Load() {
 		return ErrClosed
-	default:
 	}
 	return ws.write(ctx, ws.op, frame)
 }
@@ -303,10 +304,8 @@ func (ws *WS) Write(ctx context.Context, typ MessageType, p []byte) error {
 	if typ != MessageText && typ != MessageBinary {
 		return fmt.Errorf("adapter: unknown message type %d", typ)
 	}
-	select {
-	case <-ws.done:
+	if ws.ended.Load() {
 		return ErrClosed
-	default:
 	}
 	return ws.write(ctx, byte(typ), p)
 }
@@ -379,7 +378,17 @@ const maxCopiedFrame = 16 << 10
 var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Done is closed once the connection failed or was closed.
-func (ws *WS) Done() <-chan struct{} { return ws.done }
+func (ws *WS) Done() <-chan struct{} {
+	ws.dmu.Lock()
+	defer ws.dmu.Unlock()
+	if ws.done == nil {
+		ws.done = make(chan struct{})
+		if ws.ended.Load() {
+			close(ws.done)
+		}
+	}
+	return ws.done
+}
 
 // Close closes the connection at once, without a close handshake: the peer
 // sees an abnormal closure (1006). Sente 1.17 clients reconnect only after
@@ -433,7 +442,15 @@ func (ws *WS) sendClose(code int, reason string) error {
 	return ws.writeFrameLocked(opClose, p)
 }
 
-func (ws *WS) markDone() { ws.closed.Do(func() { close(ws.done) }) }
+// markDone records that the connection ended, and closes Done's channel
+// if there is one.
+func (ws *WS) markDone() {
+	ws.dmu.Lock()
+	defer ws.dmu.Unlock()
+	if !ws.ended.Swap(true) && ws.done != nil {
+		close(ws.done)
+	}
+}
 
 // stopParking turns idle parking off, for a socket that cannot park. Only
 // the reader calls it (Poller.Wait runs on the reader).
@@ -478,14 +495,7 @@ func (ws *WS) wake() {
 	}
 }
 
-func (ws *WS) isDone() bool {
-	select {
-	case <-ws.done:
-		return true
-	default:
-		return false
-	}
-}
+func (ws *WS) isDone() bool { return ws.ended.Load() }
 
 // CloseError is the close frame that ended a WebSocket: sent by the peer,
 // or by this side because the peer broke the protocol or a limit.

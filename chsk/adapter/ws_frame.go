@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -23,22 +24,47 @@ const (
 const (
 	maxHeader  = 14  // 2 + 8 bytes of length + 4 of mask
 	maxControl = 125 // largest control-frame payload
-	smallRead  = 256 // the read buffer an idle connection keeps
+	smallRead  = 256 // the read buffer of a connection that reads
 )
 
-// readBuf buffers reads from the connection. Its array is small, so an idle
-// connection keeps little; payloads too large for it are read straight into
-// their own slice.
+// readBuf buffers reads from the connection. Its array is small and comes
+// from a pool while the connection reads; an idle connection gives it back
+// (release), so it keeps none. Payloads too large for it are read straight
+// into their own slice.
 type readBuf struct {
-	small [smallRead]byte
-	buf   []byte // small[:], or bytes that came with the upgrade request
-	r, w  int    // buf[r:w] is unread
+	small *[smallRead]byte // nil until the connection reads, and once it idles
+	buf   []byte           // small[:], or bytes that came with the upgrade request
+	r, w  int              // buf[r:w] is unread
 }
+
+// smallBufs holds the arrays of connections that do not read.
+var smallBufs = sync.Pool{New: func() any { return new([smallRead]byte) }}
+
+// array returns the buffer's array, taken from the pool if need be.
+func (b *readBuf) array() []byte {
+	if b.small == nil {
+		b.small = smallBufs.Get().(*[smallRead]byte)
+	}
+	return b.small[:]
+}
+
+// release gives the array back to the pool. Nothing is buffered: the reader
+// is idle, or the connection ended.
+func (b *readBuf) release() {
+	b.buf, b.r, b.w = nil, 0, 0
+	if b.small != nil {
+		smallBufs.Put(b.small)
+		b.small = nil
+	}
+}
+
+// buffered reports whether bytes wait in the buffer.
+func (b *readBuf) buffered() bool { return b.r < b.w }
 
 // preload queues bytes that arrived before the connection was taken over.
 func (b *readBuf) preload(p []byte) {
-	if len(p) <= len(b.small) {
-		b.buf = b.small[:]
+	if len(p) <= smallRead {
+		b.buf = b.array()
 	} else {
 		b.buf = make([]byte, len(p))
 	}
@@ -53,11 +79,11 @@ func (b *readBuf) readFull(src io.Reader, p []byte) error {
 	if len(p) == 0 {
 		return nil
 	}
-	if len(p) >= len(b.small) {
+	if len(p) >= smallRead {
 		_, err := io.ReadFull(src, p)
 		return err
 	}
-	b.buf = b.small[:]
+	b.buf = b.array()
 	m, err := io.ReadAtLeast(src, b.buf, len(p))
 	b.r, b.w = copy(p, b.buf[:m]), m
 	return err
@@ -72,10 +98,10 @@ func (b *readBuf) readSome(src io.Reader, p []byte) (int, error) {
 		b.r += n
 		return n, nil
 	}
-	if len(p) >= len(b.small) {
+	if len(p) >= smallRead {
 		return src.Read(p)
 	}
-	b.buf = b.small[:]
+	b.buf = b.array()
 	m, err := src.Read(b.buf)
 	n := copy(p, b.buf[:m])
 	b.r, b.w = n, m
@@ -102,7 +128,7 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 			if ws.timed {
 				ws.endMessage() // a control frame was read in time
 			}
-			if ws.rd.r < ws.rd.w {
+			if ws.rd.buffered() {
 				ws.beginMessage() // its first bytes are buffered
 			} else if ws.parkAfter > 0 {
 				if err := ws.awaitMessage(); err != nil {
@@ -190,9 +216,10 @@ func (ws *WS) readMessage() (msg []byte, isBinary bool, err error) {
 // returns ErrIdle if none came.
 func (ws *WS) awaitMessage() error {
 	ws.setIdleDeadline(time.Now().Add(ws.parkAfter))
-	m, err := ws.conn.Read(ws.rd.small[:])
+	buf := ws.rd.array()
+	m, err := ws.conn.Read(buf)
 	if m > 0 {
-		ws.rd.buf = ws.rd.small[:]
+		ws.rd.buf = buf
 		ws.rd.r, ws.rd.w = 0, m
 		if ws.messageTimeout <= 0 {
 			ws.setIdleDeadline(time.Time{})
@@ -207,6 +234,7 @@ func (ws *WS) awaitMessage() error {
 		ws.dmu.Unlock()
 		if idle {
 			ws.setIdleDeadline(time.Time{}) // for a reader that cannot park after all
+			ws.rd.release()
 			return ErrIdle
 		}
 	}
