@@ -21,9 +21,12 @@ type Message struct {
 	Transport adapter.Transport
 	// Request is the request that carried the event: the WebSocket upgrade
 	// request for every event of a socket, the POST for an Ajax event, the
-	// connecting request for :chsk/uidport-open. A socket's upgrade request
-	// is shared by all its events (treat it as read-only) and has a context
-	// that keeps the request's values and ends with the socket. An Ajax
+	// connecting request for :chsk/uidport-open. A socket's events share its
+	// upgrade request (treat it as read-only), or an equal copy of it: a
+	// socket that waits in the poller (Options.ParkAfter) keeps its header
+	// in wire form, and its next event gets a copy with the header read
+	// back and the form parsed again. Its context keeps the request's
+	// values and ends with the socket. An Ajax
 	// request's context ends when its response is written: do not use it
 	// for work that outlives the handler call.
 	Request *http.Request

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -53,4 +54,30 @@ func TestLeanRequestKeepsAnOddHeader(t *testing.T) {
 			t.Errorf("%s: header given back %q, want %q", name, got.Header, r.Header)
 		}
 	}
+}
+
+// wireLen says a header reads back the same only when it does, and gives
+// its length in wire form.
+func FuzzWireLen(f *testing.F) {
+	for _, kv := range [][2]string{
+		{"Cookie", "a=1; b=2"}, {"X-Empty", ""}, {"x-lower", "1"}, {"X-Tab", "a\tb"},
+		{"X-Padded", " a "}, {"X-Ctl", "a\x00b"}, {"X-Line", "a\r\nB: c"}, {"X-Utf8", "ünï"},
+		{"X Space", "1"}, {"", "1"}, {"X-Del", "a\x7f"}, {"Ünï", "1"},
+	} {
+		f.Add(kv[0], kv[1], "second")
+	}
+	f.Fuzz(func(t *testing.T, k, v, v2 string) {
+		h := http.Header{k: {v, v2}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}
+		n, ok := wireLen(h)
+		var b strings.Builder
+		_ = h.Write(&b)
+		back, err := readHeader(b.String())
+		same := err == nil && reflect.DeepEqual(back, h)
+		if ok && !same {
+			t.Fatalf("wireLen says %q reads back the same; it reads %q (err %v)", h, back, err)
+		}
+		if ok && n != b.Len() {
+			t.Fatalf("wireLen %d, wire form %d bytes", n, b.Len())
+		}
+	})
 }

@@ -16,10 +16,10 @@ import (
 
 var isWebSocket = adapter.IsWebSocketUpgrade
 
-// serveWebSocket upgrades r and sends the handshake; a goroutine of its own
-// then reads events until the socket ends. The handler returns at once, so
-// that an idle socket keeps neither net/http's per-request state nor the
-// handler's deep stack: a fresh goroutine's stack is a few KiB.
+// serveWebSocket upgrades r and sends the handshake; the socket then waits
+// in the server's poller, and a goroutine reads its events while they come
+// (sockReader). The handler returns at once, so that an idle socket keeps
+// neither net/http's per-request state nor a goroutine.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any, key, cid string) {
 	c, rej := s.reg.ensure(adapter.WebSocket, uid, key, cid, r, true)
 	if rej != nil {
@@ -81,6 +81,11 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any,
 		// every idle socket a callback registration).
 		ws.Close()
 	}
+	// Most sockets say nothing for a while after the handshake: they wait
+	// in the poller from the start, and cost no goroutine until they do.
+	if s.parkAfter() > 0 && sr.wait() {
+		return
+	}
 	go sr.run()
 }
 
@@ -100,26 +105,22 @@ type sockReader struct {
 	c      *tab
 	ws     *adapter.WS
 	sock   *socket
-	r      *http.Request
+	r      *http.Request      // the upgrade request, with the socket's context; nil while the socket waits
+	kept   keptRequest        // r, lean, made when the socket first waits in the poller
 	cancel context.CancelFunc // ends r's context
 }
 
 // run delivers frames until the socket ends or goes idle.
 func (sr *sockReader) run() {
 	s := sr.srv
+	if sr.r == nil {
+		sr.r = sr.kept.request()
+	}
 	for {
 		data, binary, err := sr.ws.Read(context.Background())
 		if err == adapter.ErrIdle {
-			p := s.park.poller()
-			if p == nil {
-				continue // Shutdown began: it closes this socket, which ends a Read
-			}
-			err := p.Wait(sr.ws, sr.run)
-			if err == nil {
-				return // parked: p runs sr.run again on a new goroutine
-			}
-			if !errors.Is(err, adapter.ErrClosed) {
-				s.park.logRefused(err)
+			if sr.wait() {
+				return // parked: the poller runs sr.run again on a new goroutine
 			}
 			continue
 		}
@@ -132,6 +133,32 @@ func (sr *sockReader) run() {
 		s.stats.bytesIn[0].Add(uint64(len(data)))
 		s.handleFrame(sr.c, sr.sock, sr.r, data, binary)
 	}
+}
+
+// wait parks the socket in the server's poller until its next message, and
+// reports whether it did; if not, its reader goes on reading. A waiting
+// socket keeps its request lean (leanRequest); its next message gets an
+// equal copy.
+func (sr *sockReader) wait() bool {
+	p := sr.srv.park.poller()
+	if p == nil {
+		return false // Shutdown began: it closes this socket, which ends a Read
+	}
+	r := sr.r
+	if sr.kept.r == nil {
+		sr.kept = leanRequest(r)
+		sr.c.swapRequest(r, sr.kept)
+	}
+	sr.r = nil // before Wait: once it returns, sr.run may be running
+	err := p.Wait(sr.ws, sr.run)
+	if err == nil {
+		return true
+	}
+	sr.r = r
+	if !errors.Is(err, adapter.ErrClosed) {
+		sr.srv.park.logRefused(err)
+	}
+	return false
 }
 
 // end releases the socket: the last thing its reader does.

@@ -7,12 +7,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"runtime/pprof"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/gosente/gosente/chsk/wire"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -88,5 +93,72 @@ func TestSocketRequestContext(t *testing.T) {
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("the request's context outlived the socket")
+	}
+}
+
+// A socket waits in the poller from its handshake on and keeps its request
+// lean there; each event after a wait gets an equal copy: the header, the
+// form, the context's values and a ServeMux pattern's path values, safe to
+// read from several goroutines at once.
+func TestParkedSocketRequest(t *testing.T) {
+	type ctxKey struct{}
+	events := make(chan *Message, 16)
+	srv, err := New(&Options{ParkAfter: 20 * time.Millisecond,
+		Handler: HandlerFunc(func(m *Message) {
+			if m.ID() == "t/ev" {
+				events <- m
+			}
+		}),
+		UserID:    func(_ *http.Request, cid string) any { return cid },
+		CSRFToken: func(*http.Request) string { return SkipCSRFCheck }})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /app/{tenant}/chsk", func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Set-By-Middleware", "ok")
+		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "value")))
+	})
+	hs := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		hs.Close()
+		require.NoError(t, srv.Shutdown(context.Background()))
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	u := "ws" + strings.TrimPrefix(hs.URL, "http") + "/app/acme/chsk?client-id=c1&extra=x&extra=y"
+	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"X-Two": {"1", "2"}}})
+	require.NoError(t, err)
+	defer c.CloseNow()
+	_, _, err = c.Read(ctx) // the handshake
+	require.NoError(t, err)
+	var first *http.Request
+	for round := range 3 {
+		require.Eventually(t, func() bool { return socketReaders() == 0 }, 5*time.Second, time.Millisecond,
+			"the socket did not wait in the poller before round %d", round)
+		require.NoError(t, c.Write(ctx, websocket.MessageText, fmt.Appendf(nil, "[[:t/ev %d]]", round)))
+		var m *Message
+		select {
+		case m = <-events:
+		case <-ctx.Done():
+			t.Fatalf("round %d: no event", round)
+		}
+		r := m.Request
+		if first == nil {
+			first = r
+		} else {
+			require.Equal(t, first.Header, r.Header, "round %d", round)
+		}
+		var wg sync.WaitGroup // handlers may share the request between goroutines
+		for range 2 {
+			wg.Go(func() {
+				assert.Equal(t, []string{"x", "y"}, r.Form["extra"])
+				assert.Equal(t, "c1", r.FormValue("client-id"))
+				assert.Equal(t, []string{"1", "2"}, r.Header.Values("X-Two"))
+				assert.Equal(t, "ok", r.Header.Get("X-Set-By-Middleware"))
+				assert.Equal(t, "acme", r.PathValue("tenant"))
+				assert.Equal(t, "value", r.Context().Value(ctxKey{}))
+				assert.NoError(t, r.Context().Err())
+			})
+		}
+		wg.Wait()
 	}
 }
