@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strings"
 )
 
@@ -17,6 +18,7 @@ type keptRequest struct {
 	r    *http.Request
 	head string // r's header as http.Header.Write wrote it, when r has none
 	form bool   // r's form was parsed, and dropped: request parses it again
+	uri  bool   // r's URL, dropped, is what r.RequestURI says: request makes it again
 }
 
 // request returns the kept request: a new copy with its header read again
@@ -24,11 +26,15 @@ type keptRequest struct {
 // not on the first FormValue, so that handlers on several goroutines may
 // read it.
 func (k keptRequest) request() *http.Request {
-	if k.r == nil || k.head == "" && !k.form {
+	if k.r == nil || k.head == "" && !k.form && !k.uri {
 		return k.r
 	}
 	r := new(http.Request)
 	*r = *k.r
+	if k.uri {
+		u := uriURL(r.RequestURI)
+		r.URL = &u
+	}
 	if k.head != "" {
 		r.Header, _ = readHeader(k.head) // leanRequest made sure it reads back
 	}
@@ -43,6 +49,14 @@ func readHeader(head string) (http.Header, error) {
 	br := bufio.NewReaderSize(strings.NewReader(head+"\r\n"), len(head)+2)
 	h, err := textproto.NewReader(br).ReadMIMEHeader()
 	return http.Header(h), err
+}
+
+// uriURL is the URL net/http reads from a request-target of the usual
+// form, a path without escapes and a query (url.ParseRequestURI), made
+// without parsing: leanRequest keeps a URL only if it is not this.
+func uriURL(requestURI string) url.URL {
+	path, query, found := strings.Cut(requestURI, "?")
+	return url.URL{Path: path, RawQuery: query, ForceQuery: found && query == ""}
 }
 
 // wireLen returns the length of h in wire form (http.Header.Write), and
@@ -83,18 +97,21 @@ func isTokenByte(c byte) bool {
 }
 
 // leanRequest is what a client keeps of r while it waits (a taken-over
-// poll, a parked socket): a shallow copy (the context, URL and a ServeMux
-// pattern's path values are shared) without the parsed form, and with the
+// poll, a parked socket): a shallow copy (the context and a ServeMux
+// pattern's path values are shared) without the parsed form, without the
+// URL when the request-target says it all (uriURL), and with the
 // header in wire form, one string, when it reads back the same (a header
 // set by middleware may not: a key not in canonical form, a value with
 // spaces around it or a control byte; such a header is kept as it is). A
-// waiting client then holds about 1 KiB less. Made away from the garbage
-// the request was parsed among, the copy also pins fewer memory spans.
+// waiting client then holds about 1 KiB less.
 func leanRequest(r *http.Request) keptRequest {
 	lean := new(http.Request)
 	*lean = *r
 	k := keptRequest{r: lean, form: r.Form != nil}
 	lean.Form, lean.PostForm, lean.MultipartForm = nil, nil, nil
+	if r.URL != nil && *r.URL == uriURL(r.RequestURI) {
+		lean.URL, k.uri = nil, true
+	}
 	n, ok := wireLen(r.Header)
 	if n == 0 || !ok {
 		return k

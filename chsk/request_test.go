@@ -81,3 +81,33 @@ func FuzzWireLen(f *testing.F) {
 		}
 	})
 }
+
+// A request's URL is dropped from the lean copy only when its
+// request-target gives it back the same.
+func TestLeanRequestURL(t *testing.T) {
+	strip := func(r *http.Request) { r.URL.Path = strings.TrimPrefix(r.URL.Path, "/app") }
+	for _, c := range []struct {
+		target  string
+		change  func(*http.Request)
+		dropped bool
+	}{
+		{"/chsk?client-id=abc&udt=1", nil, true},
+		{"/chsk", nil, true},
+		{"/chsk?", nil, true},
+		{"/a%20b/chsk?x=1", nil, false}, // escaped: the target is not the path
+		{"/app/chsk?x=1", strip, false}, // http.StripPrefix
+		{"http://example.com/chsk?x=1", nil, false},
+	} {
+		r := httptest.NewRequest(http.MethodGet, c.target, nil)
+		if c.change != nil {
+			c.change(r)
+		}
+		kept := leanRequest(r)
+		if dropped := kept.r.URL == nil; dropped != c.dropped {
+			t.Errorf("%s: URL dropped %v, want %v", c.target, dropped, c.dropped)
+		}
+		if got := kept.request().URL; *got != *r.URL {
+			t.Errorf("%s: URL given back %#v, want %#v", c.target, got, r.URL)
+		}
+	}
+}
