@@ -5,6 +5,8 @@ package chsk
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -66,4 +68,54 @@ func TestHardeningParkedSockets(t *testing.T) {
 	conns = nil
 	hardWaitIdle(t, a, 5*time.Second)
 	hardAssertServes(t, a)
+}
+
+// A new socket waits in the poller from its handshake on, without a reader
+// goroutine (here ParkAfter is a minute, so no socket went idle): a frame
+// sent in the same write as the upgrade request is read at once, a quiet
+// socket is read when it speaks, and one that hangs up before saying
+// anything is let go.
+func TestHardeningSocketsStartParked(t *testing.T) {
+	hardBaseline(t, 8<<20)
+	opts := hardOptions()
+	opts.ParkAfter = time.Minute
+	opts.KeepAlive = -1
+	opts.SendBufferWS = -1
+	a := newRefApp(t, opts)
+	cookie, token := a.newSession()
+	dial := func(cid string, early ...byte) *rawWS {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		w, st, err := rawDial(ctx, a.hs.URL, "client-id="+cid+"&csrf-token="+url.QueryEscape(token),
+			http.Header{"Cookie": {cookie}}, 0, early...)
+		require.NoError(t, err)
+		require.NotNil(t, w, "upgrade answered %d", st)
+		t.Cleanup(w.closeAbrupt)
+		hs, err := w.readText(5 * time.Second)
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(hs, "[[:chsk/handshake"), hs)
+		return w
+	}
+	expectEcho := func(w *rawWS, n int) {
+		t.Helper()
+		got, err := w.readText(5 * time.Second)
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf(`[%d "cb"]`, n), got)
+	}
+
+	quiet := dial("quiet")
+	gone := dial("gone")
+	require.Eventually(t, func() bool { return socketReaders() == 0 }, 10*time.Second, time.Millisecond,
+		"%d sockets have a reader goroutine after the handshake", socketReaders())
+
+	early := dial("early", rawFrame(1, []byte(`[[:test/echo 7] "cb"]`))...)
+	expectEcho(early, 7)
+
+	require.NoError(t, quiet.write(rawFrame(1, []byte(`[[:test/echo 8] "cb"]`)), 5*time.Second))
+	expectEcho(quiet, 8)
+
+	gone.closeAbrupt()
+	waitUntil(t, 10*time.Second, func() bool { return a.srv.Stats().Connections.WS == 2 },
+		func() string { return fmt.Sprintf("%d sockets open, want 2", a.srv.Stats().Connections.WS) })
 }

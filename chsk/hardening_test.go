@@ -243,7 +243,9 @@ type rawWS struct {
 // http:// URL) with the given query and header. A positive rcvbuf shrinks the socket's receive buffer before the
 // upgrade, so that a client that does not read pushes back at once. It
 // returns the upgrade's status; the connection is nil unless it is 101.
-func rawDial(ctx context.Context, base, query string, h http.Header, rcvbuf int) (*rawWS, int, error) {
+// Bytes in early follow the request in the same write (frames a client
+// sends before it has the answer).
+func rawDial(ctx context.Context, base, query string, h http.Header, rcvbuf int, early ...byte) (*rawWS, int, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, 0, err
@@ -274,6 +276,7 @@ func rawDial(ctx context.Context, base, query string, h http.Header, rcvbuf int)
 		}
 	}
 	req.WriteString("\r\n")
+	req.Write(early)
 	if _, err := io.WriteString(conn, req.String()); err != nil {
 		conn.Close()
 		return nil, 0, err

@@ -82,9 +82,10 @@ type Options struct {
 	// ParkAfter is how long a WebSocket may go without a message, or an
 	// Ajax long-poll without an answer, before its goroutine is let go and
 	// the connection waits in the server's epoll set (Linux; elsewhere every
-	// socket and poll keeps a goroutine). An idle socket or parked poll then
-	// costs a few KiB of heap and no stack. Zero means 1s; negative keeps a
-	// goroutine each. Parking needs the connection to be a plain
+	// socket and poll keeps a goroutine). A new socket waits there from its
+	// handshake on: its reader starts with its first message. An idle socket
+	// or parked poll costs a few KiB of heap and no stack. Zero means 1s;
+	// negative keeps a goroutine each. Parking needs the connection to be a plain
 	// *net.TCPConn, or a wrapper implementing adapter.UnbufferedConn: with
 	// TLS terminated by the Go server, or a listener whose connections wrap
 	// the socket otherwise, sockets keep their goroutines (logged once).

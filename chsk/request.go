@@ -16,7 +16,7 @@ import (
 // next message.
 type keptRequest struct {
 	r    *http.Request
-	head string // r's header as http.Header.Write wrote it, when r has none
+	head string // r's header as http.Header.Write wrote it and an empty line, when r has none
 	form bool   // r's form was parsed, and dropped: request parses it again
 	uri  bool   // r's URL, dropped, is what r.RequestURI says: request makes it again
 }
@@ -44,9 +44,10 @@ func (k keptRequest) request() *http.Request {
 	return r
 }
 
-// readHeader reads a header in wire form, as http.Header.Write wrote it.
+// readHeader reads a header in wire form, as http.Header.Write wrote it,
+// and the empty line after it.
 func readHeader(head string) (http.Header, error) {
-	br := bufio.NewReaderSize(strings.NewReader(head+"\r\n"), len(head)+2)
+	br := bufio.NewReaderSize(strings.NewReader(head), len(head))
 	h, err := textproto.NewReader(br).ReadMIMEHeader()
 	return http.Header(h), err
 }
@@ -117,8 +118,9 @@ func leanRequest(r *http.Request) keptRequest {
 		return k
 	}
 	var b strings.Builder
-	b.Grow(n) // one allocation, without spare room
+	b.Grow(n + len("\r\n")) // one allocation, without spare room
 	_ = r.Header.Write(&b)
+	b.WriteString("\r\n")
 	lean.Header = nil
 	k.head = b.String()
 	return k

@@ -71,7 +71,7 @@ func FuzzWireLen(f *testing.F) {
 		n, ok := wireLen(h)
 		var b strings.Builder
 		_ = h.Write(&b)
-		back, err := readHeader(b.String())
+		back, err := readHeader(b.String() + "\r\n")
 		same := err == nil && reflect.DeepEqual(back, h)
 		if ok && !same {
 			t.Fatalf("wireLen says %q reads back the same; it reads %q (err %v)", h, back, err)

@@ -19,7 +19,8 @@ var isWebSocket = adapter.IsWebSocketUpgrade
 // serveWebSocket upgrades r and sends the handshake; the socket then waits
 // in the server's poller, and a goroutine reads its events while they come
 // (sockReader). The handler returns at once, so that an idle socket keeps
-// neither net/http's per-request state nor a goroutine.
+// neither net/http's per-request state nor, where it can park (parkAfter),
+// a goroutine.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, uid any, key, cid string) {
 	c, rej := s.reg.ensure(adapter.WebSocket, uid, key, cid, r, true)
 	if rej != nil {
@@ -113,9 +114,6 @@ type sockReader struct {
 // run delivers frames until the socket ends or goes idle.
 func (sr *sockReader) run() {
 	s := sr.srv
-	if sr.r == nil {
-		sr.r = sr.kept.request()
-	}
 	for {
 		data, binary, err := sr.ws.Read(context.Background())
 		if err == adapter.ErrIdle {
@@ -131,20 +129,24 @@ func (sr *sockReader) run() {
 		sr.sock.active()
 		s.stats.eventsIn[0].Add(1)
 		s.stats.bytesIn[0].Add(uint64(len(data)))
+		if sr.r == nil {
+			sr.r = sr.kept.request() // the first message since the socket waited
+		}
 		s.handleFrame(sr.c, sr.sock, sr.r, data, binary)
 	}
 }
 
 // wait parks the socket in the server's poller until its next message, and
 // reports whether it did; if not, its reader goes on reading. A waiting
-// socket keeps its request lean (leanRequest); its next message gets an
-// equal copy.
+// socket keeps its request lean (leanRequest), and its next message gets a
+// copy made from that (keptRequest.request). The handler calls wait before
+// the reader exists; then only the reader does.
 func (sr *sockReader) wait() bool {
 	p := sr.srv.park.poller()
 	if p == nil {
 		return false // Shutdown began: it closes this socket, which ends a Read
 	}
-	r := sr.r
+	r := sr.r // nil if no message came since the socket last waited
 	if sr.kept.r == nil {
 		sr.kept = leanRequest(r)
 		sr.c.swapRequest(r, sr.kept)
@@ -155,9 +157,17 @@ func (sr *sockReader) wait() bool {
 		return true
 	}
 	sr.r = r
-	if !errors.Is(err, adapter.ErrClosed) {
-		sr.srv.park.logRefused(err)
+	if errors.Is(err, adapter.ErrClosed) {
+		return false // the socket ends: its next Read says so
 	}
+	// It cannot park (a wrapped connection, an epoll error), and never
+	// will: it keeps its request whole, as it reads on.
+	sr.srv.park.logRefused(err)
+	if sr.r == nil {
+		sr.r = sr.kept.request()
+	}
+	sr.c.swapRequest(sr.kept.r, keptRequest{r: sr.r})
+	sr.kept = keptRequest{}
 	return false
 }
 

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/gosente/gosente/chsk/adapter"
+	"github.com/gosente/gosente/chsk/internal/refapp"
 	"github.com/gosente/gosente/chsk/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -161,4 +165,59 @@ func TestParkedSocketRequest(t *testing.T) {
 		}
 		wg.Wait()
 	}
+}
+
+// A socket on a connection the poller cannot watch (here a wrapping
+// listener's) keeps its reader goroutine and its request whole, and the
+// server says why, once.
+func TestUnparkableSocketKeepsItsRequest(t *testing.T) {
+	var logs refapp.LogBuffer
+	events := make(chan *Message, 4)
+	srv, err := New(&Options{ParkAfter: time.Millisecond,
+		Handler:   HandlerFunc(func(m *Message) { events <- m }),
+		UserID:    func(_ *http.Request, cid string) any { return cid },
+		CSRFToken: func(*http.Request) string { return SkipCSRFCheck },
+		Logger:    slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = opaqueListener{hs.Listener}
+	hs.Start()
+	t.Cleanup(func() {
+		hs.Close()
+		require.NoError(t, srv.Shutdown(context.Background()))
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for _, cid := range []string{"u1", "u2"} {
+		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http")+"/chsk?client-id="+cid,
+			&websocket.DialOptions{HTTPHeader: http.Header{"X-Test": {cid}}})
+		require.NoError(t, err)
+		defer c.CloseNow()
+		_, _, err = c.Read(ctx) // the handshake
+		require.NoError(t, err)
+		waitTab(t, srv, adapter.WebSocket, cid, "kept its request whole", func(c *tab) bool {
+			return c.req.head == "" && c.req.r != nil && c.req.r.Header.Get("X-Test") == cid
+		})
+		require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`[[:t/ev 1]]`)))
+		for m := range events {
+			if m.ID() == "t/ev" {
+				require.Equal(t, cid, m.Request.Header.Get("X-Test"))
+				require.Equal(t, cid, m.Request.FormValue("client-id"))
+				break
+			}
+		}
+	}
+	require.Positive(t, socketReaders(), "unparkable sockets keep their readers")
+	require.Equal(t, 1, strings.Count(logs.String(), "idle WebSockets keep a goroutine each"), logs.String())
+}
+
+// opaqueListener hides its connections' type, so the poller cannot watch them.
+type opaqueListener struct{ net.Listener }
+
+func (l opaqueListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return struct{ net.Conn }{c}, nil
 }

@@ -52,9 +52,10 @@ var ErrIdle = errors.New("adapter: websocket idle")
 // error: the reader is what notices the peer's close and the end of a clean
 // close. Send, Close and CloseClean may be called from any goroutine.
 //
-// An idle WS holds no buffer: frames are written straight to the
-// connection, payloads are allocated as they arrive, and the small read
-// buffer goes back to a pool when the socket idles (WSOptions.ParkAfter).
+// A WS holds no write buffer: frames are written straight to the
+// connection, and payloads are allocated as they arrive. Its small read
+// buffer comes from a pool while it reads, and goes back when the socket
+// idles (WSOptions.ParkAfter): then it holds no buffer at all.
 type WS struct {
 	conn  net.Conn
 	op    byte // opcode of Send's frames
@@ -76,8 +77,9 @@ type WS struct {
 	messageTimeout time.Duration
 	timed          bool // reader-owned: a message's deadline is set
 
-	// Lock order: Poller.mu, then pmu, then dmu. wmu is never held with
-	// another of them. pmu is taken only in this file.
+	// Lock order: wmu, then Poller.mu, then pmu, then dmu (a failed write
+	// closes the socket with wmu held); none of them is held while wmu is
+	// taken. pmu is taken only in this file.
 	dmu       sync.Mutex
 	cancelled bool          // the read context ended
 	closing   bool          // CloseClean set the deadline
@@ -453,7 +455,8 @@ func (ws *WS) markDone() {
 }
 
 // stopParking turns idle parking off, for a socket that cannot park. Only
-// the reader calls it (Poller.Wait runs on the reader).
+// the goroutine that reads (or is about to start the reader) calls it:
+// Poller.Wait runs there.
 func (ws *WS) stopParking() { ws.parkAfter = 0 }
 
 // park records that ws waits in p, once register put it there; it refuses
