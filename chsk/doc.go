@@ -27,10 +27,11 @@
 //
 // # Resources
 //
-// An idle WebSocket costs about 4 KiB and no goroutine: it waits in the
-// server's epoll set (Linux) from its handshake on, and again after
-// Options.ParkAfter without a message; its reader runs while messages come. Every queue and message has a
-// limit with a safe default (Options.MaxQueue, MaxMessageBytes,
+// An idle WebSocket costs about 4 KiB and no goroutine where it can park
+// (Linux, a plain TCP connection; see Options.ParkAfter): it waits in the
+// server's epoll set from its handshake on, and again after ParkAfter
+// without a message; its reader runs while messages come. Every queue and
+// message has a limit with a safe default (Options.MaxQueue, MaxMessageBytes,
 // MessageTimeout, ReadLimits, WriteTimeout); Shutdown writes what is queued,
 // then drops the connections, so that clients reconnect elsewhere.
 //

@@ -107,7 +107,7 @@ func TestHardeningSocketsStartParked(t *testing.T) {
 	quiet := dial("quiet")
 	gone := dial("gone")
 	require.Eventually(t, func() bool { return socketReaders() == 0 }, 10*time.Second, time.Millisecond,
-		"%d sockets have a reader goroutine after the handshake", socketReaders())
+		"a socket kept a reader goroutine after its handshake")
 
 	early := dial("early", rawFrame(1, []byte(`[[:test/echo 7] "cb"]`))...)
 	expectEcho(early, 7)

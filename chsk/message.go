@@ -22,12 +22,13 @@ type Message struct {
 	// Request is the request that carried the event: the WebSocket upgrade
 	// request for every event of a socket, the POST for an Ajax event, the
 	// connecting request for :chsk/uidport-open. A socket's events get its
-	// upgrade request (treat it as read-only) or a copy of it: a socket that
-	// waits in the poller (Options.ParkAfter) keeps its header in wire form,
-	// and its next message gets a new copy, with the header read back and
-	// the form parsed again from the URL (a form that middleware set by hand
-	// is not kept), shared by the messages until the socket waits again. So
-	// do not key state by the pointer. The context is the same for every
+	// upgrade request (treat it as read-only) or a copy of it: where sockets
+	// park (Options.ParkAfter), a socket waits in the poller from its
+	// handshake on and after each idle spell, keeping its header in wire
+	// form, and the next message gets a new copy, with the header read back
+	// and the form parsed again from the URL (a form that middleware set by
+	// hand is not kept), shared by the messages until the socket waits
+	// again. So do not key state by the pointer. The context is the same for every
 	// copy: it keeps the request's values and ends with the socket. An Ajax
 	// request's context ends when its response is written: do not use it
 	// for work that outlives the handler call.

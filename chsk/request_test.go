@@ -94,6 +94,9 @@ func TestLeanRequestURL(t *testing.T) {
 		{"/chsk?client-id=abc&udt=1", nil, true},
 		{"/chsk", nil, true},
 		{"/chsk?", nil, true},
+		{"/chsk??", nil, true},
+		{"*", nil, true},
+		{"/p#f", nil, false},
 		{"/a%20b/chsk?x=1", nil, false}, // escaped: the target is not the path
 		{"/app/chsk?x=1", strip, false}, // http.StripPrefix
 		{"http://example.com/chsk?x=1", nil, false},

@@ -106,7 +106,7 @@ type sockReader struct {
 	c      *tab
 	ws     *adapter.WS
 	sock   *socket
-	r      *http.Request      // the upgrade request, with the socket's context; nil while the socket waits
+	r      *http.Request      // the upgrade request, with the socket's context; nil from a wait to the next message
 	kept   keptRequest        // r, lean, made when the socket first waits in the poller
 	cancel context.CancelFunc // ends r's context
 }

@@ -146,6 +146,8 @@ func TestParkedSocketRequest(t *testing.T) {
 			t.Fatalf("round %d: no event", round)
 		}
 		r := m.Request
+		require.Equal(t, "/app/acme/chsk", r.URL.Path)
+		require.Equal(t, "client-id=c1&extra=x&extra=y", r.URL.RawQuery)
 		if first == nil {
 			first = r
 		} else {
@@ -195,17 +197,23 @@ func TestUnparkableSocketKeepsItsRequest(t *testing.T) {
 		defer c.CloseNow()
 		_, _, err = c.Read(ctx) // the handshake
 		require.NoError(t, err)
-		waitTab(t, srv, adapter.WebSocket, cid, "kept its request whole", func(c *tab) bool {
-			return c.req.head == "" && c.req.r != nil && c.req.r.Header.Get("X-Test") == cid
-		})
 		require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`[[:t/ev 1]]`)))
-		for m := range events {
+		for m := (*Message)(nil); m == nil || m.ID() != "t/ev"; {
+			select {
+			case m = <-events:
+			case <-ctx.Done():
+				t.Fatalf("%s: no event", cid)
+			}
 			if m.ID() == "t/ev" {
 				require.Equal(t, cid, m.Request.Header.Get("X-Test"))
 				require.Equal(t, cid, m.Request.FormValue("client-id"))
-				break
 			}
 		}
+		// The reader runs, so the handler's wait is over: the tab has the
+		// request whole again.
+		waitTab(t, srv, adapter.WebSocket, cid, "its request whole", func(c *tab) bool {
+			return c.req.head == "" && c.req.r != nil && c.req.r.Header.Get("X-Test") == cid
+		})
 	}
 	require.Positive(t, socketReaders(), "unparkable sockets keep their readers")
 	require.Equal(t, 1, strings.Count(logs.String(), "idle WebSockets keep a goroutine each"), logs.String())
