@@ -33,7 +33,7 @@
 //
 // Compression (permessage-deflate, RFC 7692) is not negotiated: a deflate
 // context per socket costs tens of KiB (or a shared window and a CPU cost
-// per message without context takeover), more than the 6 KiB an idle socket
+// per message without context takeover), more than the 4 KiB an idle socket
 // costs now, and Sente's frames are small.
 //
 // # Conformance
