@@ -147,27 +147,22 @@ func (sr *sockReader) wait() bool {
 		return false // Shutdown began: it closes this socket, which ends a Read
 	}
 	r := sr.r // nil if no message came since the socket last waited
-	if sr.kept.r == nil {
+	if sr.kept.r == nil && p.CanWait(sr.ws) {
+		// A socket that cannot park (a wrapped connection) keeps its request whole.
 		sr.kept = leanRequest(r)
 		sr.c.swapRequest(r, sr.kept)
 	}
-	sr.r = nil // before Wait: once it returns, sr.run may be running
+	if sr.kept.r != nil {
+		sr.r = nil // before Wait: once it returns, sr.run may be running
+	}
 	err := p.Wait(sr.ws, sr.run)
 	if err == nil {
 		return true
 	}
-	sr.r = r
-	if errors.Is(err, adapter.ErrClosed) {
-		return false // the socket ends: its next Read says so
+	sr.r = r // nil or not: run makes it again from sr.kept when a message comes
+	if !errors.Is(err, adapter.ErrClosed) {
+		sr.srv.park.logRefused(err) // and the socket never waits again
 	}
-	// It cannot park (a wrapped connection, an epoll error), and never
-	// will: it keeps its request whole, as it reads on.
-	sr.srv.park.logRefused(err)
-	if sr.r == nil {
-		sr.r = sr.kept.request()
-	}
-	sr.c.swapRequest(sr.kept.r, keptRequest{r: sr.r})
-	sr.kept = keptRequest{}
 	return false
 }
 

@@ -153,19 +153,36 @@ func (p *Poller) register(s sleeper, rc syscall.RawConn, f func()) (int32, error
 // rawConn returns the descriptor of a connection the poller can watch,
 // looking through wrappers that implement UnbufferedConn.
 func rawConn(c net.Conn) (syscall.RawConn, error) {
-	for range 16 { // wrappers of wrappers, but no cycles
-		switch t := c.(type) {
-		case *net.TCPConn:
-			return t.SyscallConn()
-		case *net.UnixConn:
-			return t.SyscallConn()
-		case UnbufferedConn:
-			c = t.Unbuffered()
-			continue
-		}
-		break
+	switch t := unwrapConn(c).(type) {
+	case *net.TCPConn:
+		return t.SyscallConn()
+	case *net.UnixConn:
+		return t.SyscallConn()
 	}
-	return nil, fmt.Errorf("adapter: cannot park a %T: not a TCP or Unix connection, nor an UnbufferedConn: %w", c, errors.ErrUnsupported)
+	return nil, fmt.Errorf("adapter: cannot park a %T: not a TCP or Unix connection, nor an UnbufferedConn: %w", unwrapConn(c), errors.ErrUnsupported)
+}
+
+// unwrapConn looks through c's UnbufferedConn wrappers.
+func unwrapConn(c net.Conn) net.Conn {
+	for range 16 { // wrappers of wrappers, but no cycles
+		u, ok := c.(UnbufferedConn)
+		if !ok {
+			break
+		}
+		c = u.Unbuffered()
+	}
+	return c
+}
+
+// CanWait reports whether Wait can park ws: whether its connection is one
+// the poller can watch (see Wait), so that a caller need not prepare for a
+// wait that would be refused. Wait may still fail, if epoll refuses.
+func (p *Poller) CanWait(ws *WS) bool {
+	switch unwrapConn(ws.conn).(type) {
+	case *net.TCPConn, *net.UnixConn:
+		return true
+	}
+	return false
 }
 
 // unpark wakes ws if it is parked here: its reader runs, and finds the

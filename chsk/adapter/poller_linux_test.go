@@ -162,9 +162,11 @@ func TestPollerRefuses(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	piped := &WS{conn: a, done: make(chan struct{}), parkAfter: time.Second}
+	require.False(t, p.CanWait(piped))
 	require.ErrorIs(t, p.Wait(piped, func() { t.Error("ran") }), errors.ErrUnsupported)
 	require.Zero(t, piped.parkAfter)
 	_, _, ws2 := dialPair(t, WSOptions{})
+	require.True(t, p.CanWait(ws2))
 	p.Close()
 	require.ErrorIs(t, p.Wait(ws2, func() { t.Error("ran") }), ErrClosed)
 }
@@ -188,6 +190,7 @@ func TestPollerUnbufferedWrapper(t *testing.T) {
 	require.NoError(t, err)
 	ws := &WS{conn: unbuffered{conn}, done: make(chan struct{}), parkAfter: time.Second}
 	defer ws.Close()
+	require.True(t, p.CanWait(ws))
 	woke := make(chan struct{})
 	require.NoError(t, p.Wait(ws, func() { close(woke) }))
 	_, err = peer.Write([]byte{0x81})

@@ -22,6 +22,9 @@ func (p *Poller) Wait(ws *WS, f func()) error {
 	return errors.ErrUnsupported
 }
 
+// CanWait returns false: nothing is parked.
+func (p *Poller) CanWait(ws *WS) bool { return false }
+
 // Close does nothing.
 func (p *Poller) Close() error { return nil }
 
