@@ -215,7 +215,7 @@ func (h *hijacked) stopWatchingLocked(p *Poll) bool {
 	var res readResult
 	select {
 	case res = <-ch:
-	case <-time.After(closeWrite): // a wrapper that ignores deadlines
+	case <-time.After(closeWrite): // a wrapper that ignores deadlines (since the Hijack: net/http's needs them)
 		return false
 	}
 	_ = h.conn.SetReadDeadline(time.Time{})

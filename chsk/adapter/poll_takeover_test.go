@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // takeOverServer serves /poll (a parked poll, taken over with ?take) and
@@ -286,6 +287,72 @@ func (c wrappedConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	c.read.Add(int64(n))
 	return n, err
+}
+
+// deafConn ignores read deadlines once deaf is set, as a wrapper written
+// without them may. (net/http's Hijack itself needs them: it stops its
+// background read with one, so a conn deaf from the start hangs there,
+// before the poll is taken over.)
+type deafConn struct {
+	net.Conn
+	deaf *atomic.Bool
+}
+
+func (c deafConn) SetReadDeadline(t time.Time) error {
+	if c.deaf.Load() {
+		return nil
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+// An answer to a poll on a connection whose wrapper ignores read deadlines
+// cannot stop the goroutine waiting in Read: it gives up after closeWrite,
+// closes the connection rather than write while another goroutine reads,
+// and reports ErrClosed. The client sees the connection close without an
+// answer (its Sente client polls again), and the waiting goroutine ends.
+func TestPollTakeOverReaderIgnoringDeadlines(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // runs last: after the server's cleanups
+	deaf := new(atomic.Bool)
+	ts := newTakeOverServer(t, func(l net.Listener) net.Listener {
+		return listenerFunc{l, func(c net.Conn) net.Conn { return deafConn{c, deaf} }}
+	})
+	c := ts.dial(t)
+	c.send("/poll?take")
+	p := ts.poll(t)
+	p.mu.Lock()
+	waiting := p.hj.reader != nil
+	p.mu.Unlock()
+	if !waiting {
+		t.Fatal("the poll did not fall back to a waiting goroutine")
+	}
+	deaf.Store(true)
+	if err := p.Send(context.Background(), []byte("never written")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send: %v, want ErrClosed", err)
+	}
+	select {
+	case <-ts.ends:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the poll did not end")
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if b, err := io.ReadAll(c.conn); err != nil || len(b) > 0 {
+		t.Errorf("the client read %q, %v; want the connection closed without an answer", b, err)
+	}
+}
+
+// listenerFunc wraps each accepted connection with wrap.
+type listenerFunc struct {
+	net.Listener
+	wrap func(net.Conn) net.Conn
+}
+
+func (l listenerFunc) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return l.wrap(c), nil
 }
 
 // A client that sends more than maxPending bytes while its poll waits
