@@ -259,28 +259,17 @@ func bothPaths(t *testing.T, f func(t *testing.T, ts *takeOverServer, read *atom
 	t.Run("poller", func(t *testing.T) { f(t, newTakeOverServer(t, nil), nil) })
 	t.Run("reader", func(t *testing.T) {
 		read := new(atomic.Int64)
-		f(t, newTakeOverServer(t, func(l net.Listener) net.Listener { return wrappingListener{l, read} }), read)
+		f(t, newTakeOverServer(t, func(l net.Listener) net.Listener {
+			return listenerFunc{l, func(c net.Conn) net.Conn { return wrappedConn{c, read} }}
+		}), read)
 	})
 }
 
-// wrappingListener wraps each connection in a type the poller cannot see
-// through, and counts the bytes read from them.
-type wrappingListener struct {
-	net.Listener
-	read *atomic.Int64
-}
-
+// wrappedConn is a connection the poller cannot see through; it counts the
+// bytes read from it.
 type wrappedConn struct {
 	net.Conn
 	read *atomic.Int64
-}
-
-func (l wrappingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return wrappedConn{c, l.read}, nil
 }
 
 func (c wrappedConn) Read(b []byte) (int, error) {
